@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Compiles one target-neutral LLVM IR program with the fork's llc for every
+configuration (targets x optimisation levels x frame-pointer modes), links it,
+runs it (AArch64 under qemu-aarch64) and checks that every configuration
+produces the same transcript: standard output, standard error and the exit
+status. Prints that transcript once, for FileCheck, and exits 0; exits 1 with a
+report if the configurations disagree or a step fails."""
+
+import argparse
+import itertools
+import os
+import signal
+import subprocess
+import sys
+
+TARGETS = {
+    "x86_64": {
+        "triple": "x86_64-linux-gnu",
+        "cc": ["clang-19", "--target=x86_64-linux-gnu", "-fuse-ld=lld"],
+        "run": [],
+    },
+    "aarch64": {
+        "triple": "aarch64-linux-gnu",
+        "cc": ["aarch64-linux-gnu-gcc"],
+        "run": ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"],
+    },
+}
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def status(code):
+    if code < 0:
+        return "signal " + signal.Signals(-code).name
+    return "exit " + str(code)
+
+
+def transcript(proc):
+    lines = proc.stdout.splitlines()
+    lines += ["stderr: " + l for l in proc.stderr.splitlines()]
+    lines.append(status(proc.returncode))
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--llc", required=True)
+    ap.add_argument("--tmp", required=True, help="prefix for temporary files")
+    ap.add_argument("--targets", default="x86_64,aarch64")
+    ap.add_argument("--opts", default="0,1,2,3")
+    ap.add_argument("--fps", default="none,all")
+    ap.add_argument("--llc-arg", action="append", default=[])
+    ap.add_argument("--ldflag", action="append", default=[])
+    ap.add_argument("--timeout", type=int, default=120)
+    ap.add_argument("source")
+    args = ap.parse_args()
+
+    os.makedirs(os.path.dirname(os.path.abspath(args.tmp)), exist_ok=True)
+    results = {}
+    for tgt, opt, fp in itertools.product(
+        args.targets.split(","), args.opts.split(","), args.fps.split(",")
+    ):
+        t = TARGETS[tgt]
+        cfg = f"{tgt}-O{opt}-fp-{fp}"
+        obj, exe = f"{args.tmp}.{cfg}.o", f"{args.tmp}.{cfg}"
+        llc = [args.llc, f"-mtriple={t['triple']}", f"-O{opt}",
+               f"-frame-pointer={fp}", "-filetype=obj", args.source, "-o", obj]
+        p = run(llc + args.llc_arg)
+        if p.returncode != 0:
+            sys.exit(f"{cfg}: llc failed:\n{p.stderr}")
+        p = run(t["cc"] + [obj, "-o", exe] + args.ldflag)
+        if p.returncode != 0:
+            sys.exit(f"{cfg}: link failed:\n{p.stderr}")
+        try:
+            p = run(t["run"] + [exe], timeout=args.timeout)
+        except subprocess.TimeoutExpired:
+            sys.exit(f"{cfg}: timed out after {args.timeout}s")
+        results[cfg] = transcript(p)
+
+    reference_cfg, reference = next(iter(results.items()))
+    bad = [c for c, r in results.items() if r != reference]
+    if bad:
+        sys.stderr.write(f"configurations disagree with {reference_cfg}:\n")
+        sys.stderr.write(f"--- {reference_cfg}\n{reference}")
+        for c in bad:
+            sys.stderr.write(f"--- {c}\n{results[c]}")
+        sys.exit(1)
+    sys.stdout.write(reference)
+    sys.stdout.write(f"configurations: {len(results)}\n")
+
+
+if __name__ == "__main__":
+    main()

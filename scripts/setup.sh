@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sets everything up on a fresh machine, idempotently, and prints nothing but
+# progress: installs the Debian packages, materialises the forked LLVM tree of
+# the current patch series, builds the fork's tools (ccache makes a rebuild
+# minutes), and configures and builds the project (build/) with them.
+# Writes build/fork.env (LLVM_TREE, LLVM_BIN) for the other scripts.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+bash "$ROOT/scripts/install-deps.sh"
+TREE="$(bash "$ROOT/llvm/scripts/materialize.sh")"
+echo "setup: building the fork in $TREE/build" >&2
+bash "$ROOT/llvm/scripts/build.sh" "$TREE" | grep -v "^\[" || true
+[ -x "$TREE/build/bin/llc" ] || { echo "setup: the fork's build failed" >&2; exit 1; }
+# The build log above is filtered; rerun ninja to surface any error.
+bash "$ROOT/llvm/scripts/build.sh" "$TREE" >/dev/null
+
+mkdir -p "$ROOT/build"
+cat > "$ROOT/build/fork.env" <<ENV
+LLVM_TREE=$TREE
+LLVM_BIN=$TREE/build/bin
+ENV
+cmake -S "$ROOT" -B "$ROOT/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DSWAPSTACK_LLVM_BIN="$TREE/build/bin" >/dev/null
+ninja -C "$ROOT/build"
