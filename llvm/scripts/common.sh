@@ -50,6 +50,21 @@ series_key() {
 
 tree_dir() { echo "$SWAPSTACK_HOME/trees/$(series_key)"; }
 
+# The series key of the commits in TREE after pristine-19.1.7, computed the
+# way export-patches.sh writes them.
+tree_key() {
+  local tree="$1" tmp
+  tmp="$(mktemp -d)"
+  git -C "$tree" format-patch -q --zero-commit --no-signature --no-stat \
+    --abbrev=12 --full-index -o "$tmp" pristine-19.1.7..HEAD
+  if [ -z "$(ls -A "$tmp")" ]; then
+    echo pristine
+  else
+    cat "$tmp"/*.patch | sha256sum | cut -c1-16
+  fi
+  rm -rf "$tmp"
+}
+
 ensure_ccache_conf() {
   mkdir -p "$CCACHE_DIR"
   cat > "$CCACHE_DIR/ccache.conf" <<CONF

@@ -18,4 +18,13 @@ rm -f "$PATCH_DIR"/*.patch
 git -C "$TREE" format-patch -q --zero-commit --no-signature --no-stat \
   --abbrev=12 --full-index -o "$PATCH_DIR" pristine-19.1.7..HEAD
 ls "$PATCH_DIR"
-echo "series key: $(series_key)"
+KEY="$(series_key)"
+echo "series key: $KEY"
+# The exported tree holds exactly this series: let materialize.sh (and so CI
+# on this machine) reuse it, and its build, under the series' key.
+touch "$TREE/.materialized"
+LINK="$SWAPSTACK_HOME/trees/$KEY"
+if [ ! -e "$LINK" ] || [ -L "$LINK" ]; then
+  ln -sfn "$TREE" "$LINK"
+  echo "linked $LINK -> $TREE"
+fi

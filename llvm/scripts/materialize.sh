@@ -13,8 +13,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 TREE="${1:-$(tree_dir)}"
 if [ -f "$TREE/.materialized" ]; then
-  echo "$TREE"
-  exit 0
+  # Reuse it only if its commits are exactly the series and nothing is
+  # modified (a tree may be a developer's working tree, see export-patches.sh).
+  if [ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] &&
+     [ "$(tree_key "$TREE")" = "$(series_key)" ]; then
+    echo "$TREE"
+    exit 0
+  fi
+  [ $# -eq 0 ] || die "$TREE exists but does not hold the current series"
+  echo "materialize: $TREE does not hold the current series; recreating it" >&2
+  rm -rf "$TREE"
 fi
 
 verify() {

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Static half of benchmarks/switch: instructions executed and bytes saved
+per one-way switch, counted from generated code, for the fork's swapstack
+and for Boost.Context's fcontext (the routine under boost::context::fiber),
+on x86-64 and AArch64. qemu timings are not meaningful, so AArch64 is
+compared by these counts only.
+
+- swapstack: the fork's llc compiles swapstack.ll for each target; the switch
+  is the expanded sequence from the resume-address instruction to its label,
+  and the bytes saved are the stores to the stack in each side's ping-pong
+  loop (the resume record included), averaged over the two sides.
+- Boost: jump_fcontext disassembled from Debian's libboost-context1.74.0
+  (amd64 installed; the arm64 package is downloaded with apt into the cache
+  directory); the bytes saved are its stack frame (plus the return address the
+  call pushes on x86-64), the instructions are its own plus the call.
+
+usage: static_counts.py --llc LLC --objdump OBJDUMP --cache DIR SWAPSTACK_LL"""
+import argparse
+import glob
+import os
+import re
+import subprocess
+import sys
+
+STORE_BYTES = [(r"^stp\s+q", 32), (r"^stp\s+[xd]", 16), (r"^stp\s+[ws]", 8),
+               (r"^str\s+q", 16), (r"^str\s+[xd]", 8), (r"^str\s+[ws]", 4)]
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
+
+
+def asm_body(asm, func):
+    lines = asm.splitlines()
+    start = next(i for i, l in enumerate(lines) if l.startswith(func + ":"))
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith(".Lfunc_end"))
+    return [l.split("//")[0].split("#")[0].rstrip() for l in lines[start:end]]
+
+
+def instructions(lines):
+    return [l.strip() for l in lines
+            if l.startswith("\t") and l.strip() and not l.strip().startswith(".")]
+
+
+def x86_store(ins):
+    op = ins.split()[0]
+    if op.startswith(("push", "call")):
+        return 8
+    if re.search(r",\s*-?\w*\(%rsp\)$", ins) and not op.startswith(("cmp", "test", "lea")):
+        return 16 if op in ("movaps", "movups", "movdqa") else 8
+    return 0
+
+
+def a64_store(ins):
+    if "[sp" not in ins and "[x29" not in ins:
+        return 0
+    for pat, size in STORE_BYTES:
+        if re.match(pat, ins):
+            return size
+    return 0
+
+
+def swapstack_counts(llc, ll, triple, first, store):
+    asm = sh([llc, f"-mtriple={triple}", "-O2", ll, "-o", "-"])
+    seq = None
+    per_side = []
+    for func in ("swapstack_pingpong", "swapstack_peer"):
+        body = asm_body(asm, func)
+        i = next(k for k, l in enumerate(body) if re.search(first, l))
+        label = re.search(r"(\.Lswapstack_resume\d+)", body[i]).group(1)
+        j = next(k for k in range(i, len(body)) if body[k].startswith(label + ":"))
+        seq = len(instructions(body[i:j]))
+        head = max(k for k in range(i) if re.match(r"^\.?L?\w+:", body[k]))
+        loop_label = body[head].split(":")[0]
+        back = next(k for k in range(i, len(body))
+                    if re.match(r"\s+\S+\s+" + re.escape(loop_label) + r"$", body[k]))
+        per_side.append(sum(store(l) for l in instructions(body[head:back + 1])))
+    return seq, sum(per_side) / 2
+
+
+def boost_so(arch, cache):
+    if arch == "x86_64":
+        return "/usr/lib/x86_64-linux-gnu/libboost_context.so.1.74.0"
+    root = os.path.join(cache, "boost-arm64")
+    so = os.path.join(root, "usr/lib/aarch64-linux-gnu/libboost_context.so.1.74.0")
+    if os.path.exists(so):
+        return so
+    lists = os.path.join(cache, "apt-arm64-lists")
+    os.makedirs(os.path.join(lists, "partial"), exist_ok=True)
+    opts = ["-oAPT::Architecture=arm64", "-oAPT::Architectures=arm64",
+            f"-oDir::State::Lists={lists}", "-oDir::Cache::pkgcache=",
+            "-oDir::Cache::srcpkgcache="]
+    sh(["apt-get", *opts, "update", "-q"])
+    sh(["apt-get", *opts, "download", "libboost-context1.74.0"], cwd=cache)
+    deb = sorted(glob.glob(os.path.join(cache, "libboost-context1.74.0_*_arm64.deb")))[-1]
+    sh(["dpkg-deb", "-x", deb, root])
+    return so
+
+
+def boost_counts(objdump, so, arch):
+    syms = sh([objdump, "-T", so])
+    m = re.search(r"^([0-9a-f]+)\s.*\s([0-9a-f]+)\s+(?:\S+\s+)?jump_fcontext$", syms, re.M)
+    start, size = int(m.group(1), 16), int(m.group(2), 16)
+    dis = sh([objdump, "-d", "--no-show-raw-insn", f"--start-address={start}",
+              f"--stop-address={start + size}", so])
+    ins = [l.split(":", 1)[1].strip() for l in dis.splitlines()
+           if re.match(r"^\s+[0-9a-f]+:", l)]
+    if arch == "x86_64":
+        frame = int(re.search(r"lea\s+-0x([0-9a-f]+)\(%rsp\)", "\n".join(ins)).group(1), 16)
+        return len(ins) + 1, frame + 8  # + the call and its return address
+    frame = int(re.search(r"sub\s+sp, sp, #0x([0-9a-f]+)", "\n".join(ins)).group(1), 16)
+    return len(ins) + 1, frame  # + the bl; LR is stored inside the frame
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--llc", required=True)
+    ap.add_argument("--objdump", required=True)
+    ap.add_argument("--cache", required=True)
+    ap.add_argument("ll")
+    a = ap.parse_args()
+    os.makedirs(a.cache, exist_ok=True)
+    rows = []
+    for arch, triple, first, store in (
+            ("x86_64", "x86_64-linux-gnu", r"leaq\s+\.Lswapstack_resume", x86_store),
+            ("aarch64", "aarch64-linux-gnu", r"adr\s+x16, \.Lswapstack_resume", a64_store)):
+        n, b = swapstack_counts(a.llc, a.ll, triple, first, store)
+        rows.append((arch, "swapstack (fork)", n, b))
+        n, b = boost_counts(a.objdump, boost_so(arch, a.cache), arch)
+        rows.append((arch, "Boost.Context fcontext", n, b))
+    print("static counts from generated code (per one-way switch)\n")
+    print(f"| {'target':8} | {'mechanism':24} | {'instructions':>12} | {'bytes saved':>11} |")
+    print(f"|{'-' * 10}|{'-' * 26}|{'-' * 14}|{'-' * 13}|")
+    for arch, name, n, b in rows:
+        print(f"| {arch:8} | {name:24} | {n:12} | {b:11.0f} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
