@@ -12,9 +12,9 @@ declare ptr @malloc(i64)
 declare void @free(ptr)
 declare i32 @printf(ptr, ...)
 
-@title = private constant [58 x i8] c"Fibonacci numbers from a generator on its own stack at %p\0A\00"
-@line = private constant [43 x i8] c"  F(%2ld) = %20lu   (generator SP ~ %p)\0A\00"
-@summary = private constant [65 x i8] c"%ld values, %ld context switches; the generator is now parked.\0A\00"
+@title = private constant [59 x i8] c"Fibonacci numbers from a generator on its own stack at %p\0A\00"
+@line = private constant [41 x i8] c"  F(%2ld) = %20lu   (generator SP ~ %p)\0A\00"
+@summary = private constant [64 x i8] c"%ld values, %ld context switches; the generator is now parked.\0A\00"
 
 ; The generator: started with (main's context, how many numbers to yield).
 ; It yields (value, its own stack pointer) and is resumed with nothing but

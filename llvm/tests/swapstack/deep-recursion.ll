@@ -7,7 +7,7 @@ declare ptr @llvm.newstack(ptr, i64, ptr)
 declare ptr @malloc(i64)
 declare i32 @printf(ptr, ...)
 
-@fmt = private constant [36 x i8] c"depth %ld sum %ld frames outside %ld\0A\00"
+@fmt = private constant [38 x i8] c"depth %ld sum %ld frames outside %ld\0A\00"
 
 ; Returns n + (n-1) + ... + 0 in the low 32 bits and, above them, the number
 ; of frames whose locals were outside [lo, hi).

@@ -9,7 +9,7 @@ declare ptr @malloc(i64)
 declare i32 @puts(ptr)
 declare i32 @fflush(ptr)
 
-@msg = private constant [15 x i8] c"before return\00"
+@msg = private constant [14 x i8] c"before return\00"
 
 define swapstackcc void @careless(ptr %from) uwtable {
   %again = call swapstackcc ptr %from()

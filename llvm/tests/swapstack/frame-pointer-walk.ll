@@ -9,7 +9,7 @@ declare ptr @malloc(i64)
 declare i32 @printf(ptr, ...)
 declare ptr @llvm.frameaddress.p0(i32)
 
-@fmt = private constant [35 x i8] c"fresh stack: %ld frames, ends null\0A\00"
+@fmt = private constant [36 x i8] c"fresh stack: %ld frames, ends null\0A\00"
 
 ; Counts the frames on the frame-pointer chain, up to 100.
 define i64 @walk() noinline uwtable "frame-pointer"="all" {

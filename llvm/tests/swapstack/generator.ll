@@ -11,7 +11,7 @@ declare void @free(ptr)
 declare i32 @printf(ptr, ...)
 
 @fmt.value = private constant [11 x i8] c"yield %ld\0A\00"
-@fmt.sum = private constant [28 x i8] c"count %ld sum %ld checks %s\0A\00"
+@fmt.sum = private constant [29 x i8] c"count %ld sum %ld checks %s\0A\00"
 @ok = private constant [3 x i8] c"ok\00"
 @bad = private constant [4 x i8] c"BAD\00"
 

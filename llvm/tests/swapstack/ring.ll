@@ -17,7 +17,7 @@ declare i32 @printf(ptr, ...)
 @errors = internal global i64 0
 
 @fmt = private constant [44 x i8] c"ring: token %ld, last node %ld, errors %ld\0A\00"
-@fmt.visits = private constant [40 x i8] c"visits: node0 %ld, others %ld..%ld ok\0A\00"
+@fmt.visits = private constant [39 x i8] c"visits: node0 %ld, others %ld..%ld ok\0A\00"
 
 ; (resumer's context, token, hops left, id of the node being resumed)
 define swapstackcc void @node(ptr %from, i64 %token, i64 %hops, i64 %id0) uwtable {
@@ -25,10 +25,10 @@ entry:
   br label %loop
 
 loop:
-  %prev = phi ptr [ %from, %entry ], [ %prev.next, %resumed ]
-  %t = phi i64 [ %token, %entry ], [ %t.next, %resumed ]
-  %h = phi i64 [ %hops, %entry ], [ %h.next, %resumed ]
-  %id = phi i64 [ %id0, %entry ], [ %id0, %resumed ]
+  %prev = phi ptr [ %from, %entry ], [ %prev.next, %resumed ], [ %prev.next, %wrong.id ]
+  %t = phi i64 [ %token, %entry ], [ %t.next, %resumed ], [ %t.next, %wrong.id ]
+  %h = phi i64 [ %hops, %entry ], [ %h.next, %resumed ], [ %h.next, %wrong.id ]
+  %id = phi i64 [ %id0, %entry ], [ %id0, %resumed ], [ %id0, %wrong.id ]
   %first = icmp eq i64 %t, 1
   br i1 %first, label %from.main, label %from.pred
 

@@ -9,6 +9,7 @@ report if the configurations disagree or a step fails."""
 import argparse
 import itertools
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -27,8 +28,13 @@ TARGETS = {
 }
 
 
+def no_core_dumps():
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
 def run(cmd, **kw):
-    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+    return subprocess.run(cmd, capture_output=True, text=True,
+                          preexec_fn=no_core_dumps, **kw)
 
 
 def status(code):
@@ -65,7 +71,7 @@ def main():
         t = TARGETS[tgt]
         cfg = f"{tgt}-O{opt}-fp-{fp}"
         obj, exe = f"{args.tmp}.{cfg}.o", f"{args.tmp}.{cfg}"
-        llc = [args.llc, f"-mtriple={t['triple']}", f"-O{opt}",
+        llc = [args.llc, f"-mtriple={t['triple']}", f"-O{opt}", "-relocation-model=pic",
                f"-frame-pointer={fp}", "-filetype=obj", args.source, "-o", obj]
         p = run(llc + args.llc_arg)
         if p.returncode != 0:
