@@ -21,5 +21,6 @@ LLVM_TREE=$TREE
 LLVM_BIN=$TREE/build/bin
 ENV
 cmake -S "$ROOT" -B "$ROOT/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DSWAPSTACK_LLVM_BIN="$TREE/build/bin" >/dev/null
+  -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
+  -DCMAKE_ASM_COMPILER=clang-19 -DSWAPSTACK_LLVM_BIN="$TREE/build/bin" >/dev/null
 ninja -C "$ROOT/build"

@@ -106,7 +106,7 @@ def boost_counts(objdump, so, arch):
     ins = [l.split(":", 1)[1].strip() for l in dis.splitlines()
            if re.match(r"^\s+[0-9a-f]+:", l)]
     if arch == "x86_64":
-        frame = int(re.search(r"lea\s+-0x([0-9a-f]+)\(%rsp\)", "\n".join(ins)).group(1), 16)
+        frame = int(re.search(r"lea\w*\s+-0x([0-9a-f]+)\(%rsp\)", "\n".join(ins)).group(1), 16)
         return len(ins) + 1, frame + 8  # + the call and its return address
     frame = int(re.search(r"sub\s+sp, sp, #0x([0-9a-f]+)", "\n".join(ins)).group(1), 16)
     return len(ins) + 1, frame  # + the bl; LR is stored inside the frame
