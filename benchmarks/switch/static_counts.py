@@ -128,7 +128,9 @@ def main():
         rows.append((arch, "swapstack (fork)", n, b))
         n, b = boost_counts(a.objdump, boost_so(arch, a.cache), arch)
         rows.append((arch, "Boost.Context fcontext", n, b))
-    print("static counts from generated code (per one-way switch)\n")
+    print("static counts from generated code (per one-way switch); AArch64 runs only\n"
+          "under qemu here, whose timings are not meaningful, so it is compared by\n"
+          "these counts\n")
     print(f"| {'target':8} | {'mechanism':24} | {'instructions':>12} | {'bytes saved':>11} |")
     print(f"|{'-' * 10}|{'-' * 26}|{'-' * 14}|{'-' * 13}|")
     for arch, name, n, b in rows:
