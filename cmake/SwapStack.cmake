@@ -24,3 +24,43 @@ function(swapstack_ir_object out_var source)
     VERBATIM)
   set(${out_var} ${${out_var}} "${obj}" PARENT_SCOPE)
 endfunction()
+
+# swapstack_c_object(<out-var> <file.c|file.cpp> [FLAGS <clang flags>...]
+#                    [LLC_FLAGS <flags>...])
+#   Compiles C or C++ that uses runtime/include/swapstack/swapstack.h:
+#   clang-19 emits optimised IR, the fork's opt runs lower-swapstack-builtins
+#   (which turns the declared builtins into swapstack switches, llvm.newstack
+#   and entry functions), and the fork's llc emits the object, whose path is
+#   appended to <out-var>. Default flags: -O2.
+set(SWAPSTACK_OPT "${SWAPSTACK_LLVM_BIN}/opt")
+set(SWAPSTACK_INCLUDE "${CMAKE_CURRENT_LIST_DIR}/../runtime/include")
+
+function(swapstack_c_object out_var source)
+  cmake_parse_arguments(ARG "" "" "FLAGS;LLC_FLAGS" ${ARGN})
+  if(NOT ARG_LLC_FLAGS)
+    set(ARG_LLC_FLAGS -O2)
+  endif()
+  get_filename_component(src "${source}" ABSOLUTE)
+  get_filename_component(name "${source}" NAME)
+  set(base "${CMAKE_CURRENT_BINARY_DIR}/${name}")
+  if(src MATCHES "\\.c$")
+    set(compiler "${CMAKE_C_COMPILER}")
+  else()
+    set(compiler "${CMAKE_CXX_COMPILER}")
+    list(APPEND ARG_FLAGS -std=c++20)
+  endif()
+  add_custom_command(
+    OUTPUT "${base}.o"
+    COMMAND "${compiler}" -O2 -fPIC -I "${SWAPSTACK_INCLUDE}" ${ARG_FLAGS}
+            -emit-llvm -c "${src}" -o "${base}.bc"
+    COMMAND "${SWAPSTACK_OPT}" -passes=lower-swapstack-builtins
+            "${base}.bc" -o "${base}.lowered.bc"
+    COMMAND "${SWAPSTACK_LLC}" -relocation-model=pic ${ARG_LLC_FLAGS}
+            -filetype=obj "${base}.lowered.bc" -o "${base}.o"
+    DEPENDS "${src}" "${SWAPSTACK_INCLUDE}/swapstack/swapstack.h"
+            "${SWAPSTACK_OPT}" "${SWAPSTACK_LLC}"
+    IMPLICIT_DEPENDS C "${src}"
+    COMMENT "clang + opt (fork) + llc (fork) ${source}"
+    VERBATIM)
+  set(${out_var} ${${out_var}} "${base}.o" PARENT_SCOPE)
+endfunction()

@@ -18,7 +18,8 @@ import sys
 import tempfile
 
 UPSTREAM_SUITES = ["CodeGen/X86", "CodeGen/AArch64", "Verifier", "Assembler",
-                   "Bitcode", "Transforms/PreISelIntrinsicLowering"]
+                   "Bitcode", "Transforms/PreISelIntrinsicLowering",
+                   "Transforms/LowerSwapStackBuiltins"]
 PASS_CODES = {"PASS", "XFAIL"}
 SKIP_CODES = {"UNSUPPORTED", "EXCLUDED"}
 

@@ -54,7 +54,7 @@ git init -q -b main
 git config user.name "Swapstack Team"
 git config user.email "team@swapstack.invalid"
 git config core.autocrlf false
-echo "/build/" >> .git/info/exclude
+printf "/build/\n/.materialized\n" >> .git/info/exclude
 git add -A >/dev/null
 GIT_AUTHOR_DATE="2025-01-14T00:00:00Z" GIT_COMMITTER_DATE="2025-01-14T00:00:00Z" \
   git commit -qm "LLVM 19.1.7 (pristine, from Debian $LLVM_ORIG_TARBALL)"

@@ -7,7 +7,7 @@ import lit.formats
 
 config.name = "swapstack-exec"
 config.test_format = lit.formats.ShTest(execute_external=True)
-config.suffixes = [".ll"]
+config.suffixes = [".ll", ".test"]
 config.excludes = ["tools"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = lit_config.params.get(
@@ -18,5 +18,9 @@ if not llvm_bin:
     lit_config.fatal("pass --param llvm_bin=<the fork's bin directory>")
 config.environment["PATH"] = os.pathsep.join([llvm_bin, os.environ["PATH"]])
 runner = os.path.join(config.test_source_root, "tools", "run-everywhere.py")
+include = os.path.join(config.test_source_root, "..", "..", "runtime", "include")
 config.substitutions.append(
-    ("%run-everywhere", f"python3 {runner} --llc {llvm_bin}/llc --tmp %t"))
+    ("%run-everywhere", f"python3 {runner} --llc {llvm_bin}/llc "
+     f"--opt {llvm_bin}/opt --include {include} --tmp %t"))
+config.substitutions.append(
+    ("%project", os.path.join(config.test_source_root, "..", "..")))

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Compiles one target-neutral LLVM IR program with the fork's llc for every
+"""Compiles one target-neutral LLVM IR program (or a C program, through
+clang-19 and the fork's lower-swapstack-builtins pass) with the fork's llc for every
 configuration (targets x optimisation levels x frame-pointer modes), links it,
 runs it (AArch64 under qemu-aarch64) and checks that every configuration
 produces the same transcript: standard output, standard error and the exit
@@ -53,6 +54,9 @@ def transcript(proc):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--llc", required=True)
+    ap.add_argument("--opt", help="the fork's opt, for C sources")
+    ap.add_argument("--include", action="append", default=[],
+                    help="include directory for C sources")
     ap.add_argument("--tmp", required=True, help="prefix for temporary files")
     ap.add_argument("--targets", default="x86_64,aarch64")
     ap.add_argument("--opts", default="0,1,2,3")
@@ -71,8 +75,22 @@ def main():
         t = TARGETS[tgt]
         cfg = f"{tgt}-O{opt}-fp-{fp}"
         obj, exe = f"{args.tmp}.{cfg}.o", f"{args.tmp}.{cfg}"
+        ir = args.source
+        if args.source.endswith(".c"):
+            # C: clang-19 -O2 to IR, then the fork's builtin lowering.
+            bc, lowered = f"{args.tmp}.{tgt}.bc", f"{args.tmp}.{tgt}.lowered.bc"
+            if not os.path.exists(lowered):
+                p = run(["clang-19", f"--target={t['triple']}", "-O2", "-fPIC",
+                         *[f"-I{i}" for i in args.include], "-emit-llvm", "-c",
+                         args.source, "-o", bc])
+                if p.returncode != 0:
+                    sys.exit(f"{cfg}: clang failed:\n{p.stderr}")
+                p = run([args.opt, "-passes=lower-swapstack-builtins", bc, "-o", lowered])
+                if p.returncode != 0:
+                    sys.exit(f"{cfg}: opt failed:\n{p.stderr}")
+            ir = lowered
         llc = [args.llc, f"-mtriple={t['triple']}", f"-O{opt}", "-relocation-model=pic",
-               f"-frame-pointer={fp}", "-filetype=obj", args.source, "-o", obj]
+               f"-frame-pointer={fp}", "-filetype=obj", ir, "-o", obj]
         p = run(llc + args.llc_arg)
         if p.returncode != 0:
             sys.exit(f"{cfg}: llc failed:\n{p.stderr}")
