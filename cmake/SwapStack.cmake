@@ -1,9 +1,10 @@
 # Helpers to build code that uses swapstack with the fork's tools.
 #
 # swapstack_ir_object(<out-var> <file.ll> [LLC_FLAGS <flags>...])
-#   Compiles an LLVM IR file with the fork's llc into an object file for the
-#   host and appends the object's path to <out-var>; list it among a target's
-#   sources. Default flags: -O2 -relocation-model=pic.
+#   Compiles an LLVM IR file (text or bitcode, possibly generated) with the
+#   fork's llc into an object file for the host and appends the object's path
+#   to <out-var>; list it among a target's sources. Default flags: -O2
+#   (always -relocation-model=pic).
 
 set(SWAPSTACK_LLC "${SWAPSTACK_LLVM_BIN}/llc")
 
@@ -12,12 +13,12 @@ function(swapstack_ir_object out_var source)
   if(NOT ARG_LLC_FLAGS)
     set(ARG_LLC_FLAGS -O2)
   endif()
-  get_filename_component(src "${source}" ABSOLUTE)
-  get_filename_component(name "${source}" NAME_WE)
-  set(obj "${CMAKE_CURRENT_BINARY_DIR}/${name}.ll.o")
+  get_filename_component(src "${source}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  get_filename_component(name "${source}" NAME)
+  set(obj "${CMAKE_CURRENT_BINARY_DIR}/${name}.o")
   add_custom_command(
     OUTPUT "${obj}"
-    COMMAND "${SWAPSTACK_LLC}" -mtriple=x86_64-linux-gnu -relocation-model=pic
+    COMMAND "${SWAPSTACK_LLC}" -relocation-model=pic
             ${ARG_LLC_FLAGS} -filetype=obj "${src}" -o "${obj}"
     DEPENDS "${src}" "${SWAPSTACK_LLC}"
     COMMENT "llc (fork) ${source}"
@@ -37,12 +38,9 @@ set(SWAPSTACK_INCLUDE "${CMAKE_CURRENT_LIST_DIR}/../runtime/include")
 
 function(swapstack_c_object out_var source)
   cmake_parse_arguments(ARG "" "" "FLAGS;LLC_FLAGS" ${ARGN})
-  if(NOT ARG_LLC_FLAGS)
-    set(ARG_LLC_FLAGS -O2)
-  endif()
   get_filename_component(src "${source}" ABSOLUTE)
   get_filename_component(name "${source}" NAME)
-  set(base "${CMAKE_CURRENT_BINARY_DIR}/${name}")
+  set(lowered "${CMAKE_CURRENT_BINARY_DIR}/${name}.lowered.bc")
   if(src MATCHES "\\.c$")
     set(compiler "${CMAKE_C_COMPILER}")
   else()
@@ -50,17 +48,21 @@ function(swapstack_c_object out_var source)
     list(APPEND ARG_FLAGS -std=c++20)
   endif()
   add_custom_command(
-    OUTPUT "${base}.o"
+    OUTPUT "${lowered}"
     COMMAND "${compiler}" -O2 -fPIC -I "${SWAPSTACK_INCLUDE}" ${ARG_FLAGS}
-            -emit-llvm -c "${src}" -o "${base}.bc"
+            -emit-llvm -c "${src}" -o "${CMAKE_CURRENT_BINARY_DIR}/${name}.bc"
     COMMAND "${SWAPSTACK_OPT}" -passes=lower-swapstack-builtins
-            "${base}.bc" -o "${base}.lowered.bc"
-    COMMAND "${SWAPSTACK_LLC}" -relocation-model=pic ${ARG_LLC_FLAGS}
-            -filetype=obj "${base}.lowered.bc" -o "${base}.o"
+            "${CMAKE_CURRENT_BINARY_DIR}/${name}.bc" -o "${lowered}"
     DEPENDS "${src}" "${SWAPSTACK_INCLUDE}/swapstack/swapstack.h"
-            "${SWAPSTACK_OPT}" "${SWAPSTACK_LLC}"
+            "${SWAPSTACK_OPT}"
     IMPLICIT_DEPENDS C "${src}"
-    COMMENT "clang + opt (fork) + llc (fork) ${source}"
+    COMMENT "clang + opt (fork) ${source}"
     VERBATIM)
-  set(${out_var} ${${out_var}} "${base}.o" PARENT_SCOPE)
+  set(objs ${${out_var}})
+  if(ARG_LLC_FLAGS)
+    swapstack_ir_object(objs "${lowered}" LLC_FLAGS ${ARG_LLC_FLAGS})
+  else()
+    swapstack_ir_object(objs "${lowered}")
+  endif()
+  set(${out_var} ${objs} PARENT_SCOPE)
 endfunction()
