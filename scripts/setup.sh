@@ -9,13 +9,17 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 bash "$ROOT/scripts/install-deps.sh"
 TREE="$(bash "$ROOT/llvm/scripts/materialize.sh")"
-echo "setup: building the fork in $TREE/build" >&2
-bash "$ROOT/llvm/scripts/build.sh" "$TREE" | grep -v "^\[" || true
-[ -x "$TREE/build/bin/llc" ] || { echo "setup: the fork's build failed" >&2; exit 1; }
-# The build log above is filtered; rerun ninja to surface any error.
-bash "$ROOT/llvm/scripts/build.sh" "$TREE" >/dev/null
-
 mkdir -p "$ROOT/build"
+LOG="$ROOT/build/fork-build.log"
+echo "setup: building the fork in $TREE/build (about 50 min cold, seconds warm; log: $LOG)" >&2
+# Full log to $LOG, every 200th line (ninja's progress) to the terminal.
+if ! bash "$ROOT/llvm/scripts/build.sh" "$TREE" 2>&1 | tee "$LOG" |
+     awk 'NR % 200 == 0 { print "setup: " substr($0, 1, 100); fflush() }' >&2; then
+  echo "setup: the fork's build failed; the end of $LOG:" >&2
+  tail -n 60 "$LOG" >&2
+  exit 1
+fi
+
 cat > "$ROOT/build/fork.env" <<ENV
 LLVM_TREE=$TREE
 LLVM_BIN=$TREE/build/bin
