@@ -50,12 +50,12 @@ function(swapstack_c_object out_var source)
   add_custom_command(
     OUTPUT "${lowered}"
     COMMAND "${compiler}" -O2 -fPIC -I "${SWAPSTACK_INCLUDE}" ${ARG_FLAGS}
+            -MD -MF "${CMAKE_CURRENT_BINARY_DIR}/${name}.d" -MT "${lowered}"
             -emit-llvm -c "${src}" -o "${CMAKE_CURRENT_BINARY_DIR}/${name}.bc"
     COMMAND "${SWAPSTACK_OPT}" -passes=lower-swapstack-builtins
             "${CMAKE_CURRENT_BINARY_DIR}/${name}.bc" -o "${lowered}"
-    DEPENDS "${src}" "${SWAPSTACK_INCLUDE}/swapstack/swapstack.h"
-            "${SWAPSTACK_OPT}"
-    IMPLICIT_DEPENDS C "${src}"
+    DEPENDS "${src}" "${SWAPSTACK_OPT}"
+    DEPFILE "${CMAKE_CURRENT_BINARY_DIR}/${name}.d"
     COMMENT "clang + opt (fork) ${source}"
     VERBATIM)
   set(objs ${${out_var}})

@@ -33,21 +33,31 @@ def store_bytes(line):
     return 8
 
 
+def function_body(asm, func):
+    """The lines of `func` in assembly text `asm`, comments removed."""
+    lines = asm.splitlines()
+    start = next(i for i, l in enumerate(lines) if l.startswith(func + ":"))
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith(".Lfunc_end"))
+    return [l.split("//")[0].split("#")[0].rstrip() for l in lines[start:end]]
+
+
+def loop_store_bytes(asm, func, marker, store=store_bytes):
+    """Bytes stored to the stack by one iteration of the loop in `func` that
+    contains the first line matching `marker`: from the loop's label to the
+    branch back to it. `store` sizes one instruction (x86-64 by default)."""
+    body = function_body(asm, func)
+    switch = next(i for i, l in enumerate(body) if re.search(marker, l))
+    head = max(i for i in range(switch) if re.match(r"^\.?L?\w+:", body[i]))
+    label = body[head].split(":")[0]
+    back = next(i for i in range(switch, len(body))
+                if re.match(r"\s+\S+\s+" + re.escape(label) + r"\s*$", body[i]))
+    return sum(store(l.strip()) for l in body[head:back + 1] if l.startswith("\t"))
+
+
 def main():
     path, func, marker = sys.argv[1:4]
     extra = int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[4] == "--extra" else 0
-    lines = open(path).read().splitlines()
-    start = next(i for i, l in enumerate(lines) if l.startswith(func + ":"))
-    end = next(i for i in range(start, len(lines)) if lines[i].startswith(".Lfunc_end"))
-    body = lines[start:end]
-    switch = next(i for i, l in enumerate(body) if re.search(marker, l))
-    label_idx = max(i for i in range(switch) if re.match(r"^\.?L?\w+:", body[i]))
-    label = body[label_idx].split(":")[0]
-    back = next(i for i in range(switch, len(body))
-                if re.match(r"\s+j\w+\s+" + re.escape(label) + r"\s*$", body[i]))
-    total = sum(store_bytes(l.split("#")[0].strip() if not l.strip().startswith("#") else "")
-                for l in body[label_idx:back + 1])
-    print(total + extra)
+    print(loop_store_bytes(open(path).read(), func, marker) + extra)
 
 
 if __name__ == "__main__":

@@ -22,33 +22,15 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from saved_bytes import function_body, loop_store_bytes, store_bytes  # noqa: E402
+
 STORE_BYTES = [(r"^stp\s+q", 32), (r"^stp\s+[xd]", 16), (r"^stp\s+[ws]", 8),
                (r"^str\s+q", 16), (r"^str\s+[xd]", 8), (r"^str\s+[ws]", 4)]
 
 
 def sh(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
-
-
-def asm_body(asm, func):
-    lines = asm.splitlines()
-    start = next(i for i, l in enumerate(lines) if l.startswith(func + ":"))
-    end = next(i for i in range(start, len(lines)) if lines[i].startswith(".Lfunc_end"))
-    return [l.split("//")[0].split("#")[0].rstrip() for l in lines[start:end]]
-
-
-def instructions(lines):
-    return [l.strip() for l in lines
-            if l.startswith("\t") and l.strip() and not l.strip().startswith(".")]
-
-
-def x86_store(ins):
-    op = ins.split()[0]
-    if op.startswith(("push", "call")):
-        return 8
-    if re.search(r",\s*-?\w*\(%rsp\)$", ins) and not op.startswith(("cmp", "test", "lea")):
-        return 16 if op in ("movaps", "movups", "movdqa") else 8
-    return 0
 
 
 def a64_store(ins):
@@ -61,21 +43,17 @@ def a64_store(ins):
 
 
 def swapstack_counts(llc, ll, triple, first, store):
+    """Instructions in the switch sequence, and the stack bytes per switch
+    averaged over the two sides of the ping-pong."""
     asm = sh([llc, f"-mtriple={triple}", "-O2", ll, "-o", "-"])
-    seq = None
-    per_side = []
-    for func in ("swapstack_pingpong", "swapstack_peer"):
-        body = asm_body(asm, func)
-        i = next(k for k, l in enumerate(body) if re.search(first, l))
-        label = re.search(r"(\.Lswapstack_resume\d+)", body[i]).group(1)
-        j = next(k for k in range(i, len(body)) if body[k].startswith(label + ":"))
-        seq = len(instructions(body[i:j]))
-        head = max(k for k in range(i) if re.match(r"^\.?L?\w+:", body[k]))
-        loop_label = body[head].split(":")[0]
-        back = next(k for k in range(i, len(body))
-                    if re.match(r"\s+\S+\s+" + re.escape(loop_label) + r"$", body[k]))
-        per_side.append(sum(store(l) for l in instructions(body[head:back + 1])))
-    return seq, sum(per_side) / 2
+    body = function_body(asm, "swapstack_peer")
+    i = next(k for k, l in enumerate(body) if re.search(first, l))
+    label = re.search(r"(\.Lswapstack_resume\d+)", body[i]).group(1)
+    j = next(k for k in range(i, len(body)) if body[k].startswith(label + ":"))
+    seq = sum(1 for l in body[i:j] if l.startswith("\t") and not l.strip().startswith("."))
+    sides = [loop_store_bytes(asm, f, first, store)
+             for f in ("swapstack_pingpong", "swapstack_peer")]
+    return seq, sum(sides) / 2
 
 
 def boost_so(arch, cache):
@@ -122,7 +100,7 @@ def main():
     os.makedirs(a.cache, exist_ok=True)
     rows = []
     for arch, triple, first, store in (
-            ("x86_64", "x86_64-linux-gnu", r"leaq\s+\.Lswapstack_resume", x86_store),
+            ("x86_64", "x86_64-linux-gnu", r"leaq\s+\.Lswapstack_resume", store_bytes),
             ("aarch64", "aarch64-linux-gnu", r"adr\s+x16, \.Lswapstack_resume", a64_store)):
         n, b = swapstack_counts(a.llc, a.ll, triple, first, store)
         rows.append((arch, "swapstack (fork)", n, b))

@@ -69,6 +69,7 @@ def main():
 
     os.makedirs(os.path.dirname(os.path.abspath(args.tmp)), exist_ok=True)
     results = {}
+    lowered_c = {}
     for tgt, opt, fp in itertools.product(
         args.targets.split(","), args.opts.split(","), args.fps.split(",")
     ):
@@ -77,9 +78,10 @@ def main():
         obj, exe = f"{args.tmp}.{cfg}.o", f"{args.tmp}.{cfg}"
         ir = args.source
         if args.source.endswith(".c"):
-            # C: clang-19 -O2 to IR, then the fork's builtin lowering.
-            bc, lowered = f"{args.tmp}.{tgt}.bc", f"{args.tmp}.{tgt}.lowered.bc"
-            if not os.path.exists(lowered):
+            # C: clang-19 -O2 to IR, then the fork's builtin lowering, once per
+            # target in this run.
+            if tgt not in lowered_c:
+                bc, lowered = f"{args.tmp}.{tgt}.bc", f"{args.tmp}.{tgt}.lowered.bc"
                 p = run(["clang-19", f"--target={t['triple']}", "-O2", "-fPIC",
                          *[f"-I{i}" for i in args.include], "-emit-llvm", "-c",
                          args.source, "-o", bc])
@@ -88,7 +90,8 @@ def main():
                 p = run([args.opt, "-passes=lower-swapstack-builtins", bc, "-o", lowered])
                 if p.returncode != 0:
                     sys.exit(f"{cfg}: opt failed:\n{p.stderr}")
-            ir = lowered
+                lowered_c[tgt] = lowered
+            ir = lowered_c[tgt]
         llc = [args.llc, f"-mtriple={t['triple']}", f"-O{opt}", "-relocation-model=pic",
                f"-frame-pointer={fp}", "-filetype=obj", ir, "-o", obj]
         p = run(llc + args.llc_arg)
