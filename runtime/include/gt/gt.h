@@ -1,0 +1,114 @@
+/* gt/gt.h: the green-thread runtime's C ABI.
+ *
+ * gt_run() turns the calling OS thread and N-1 more into executors and runs
+ * `main_fn` as the first green thread; it returns when main_fn returns (green
+ * threads still alive then are abandoned, as in Go). Every other call is made
+ * from a green thread. Blocking calls park the green thread, never the
+ * executor. Misuse (joining twice, unlocking a mutex not held, sending on a
+ * closed channel, ...) stops the process with a message naming the thread.
+ *
+ * Objects (gt_mutex_t, gt_cond_t, gt_waitgroup_t) are valid when zeroed.
+ */
+#ifndef GT_GT_H
+#define GT_GT_H
+
+#include <gt/mailbox.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Results of blocking calls. */
+enum {
+  GT_OK = 0,
+  GT_CLOSED = 1,       /* gt_chan_recv: the channel is closed and empty */
+  GT_WOULDBLOCK = -1,  /* gt_select without blocking: no case was ready */
+  GT_CANCELED = -2,    /* the thread was cancelled (gt_cancel) */
+};
+
+typedef struct gt_config {
+  unsigned executors;        /* 0: one per CPU */
+  size_t default_stack_size; /* 0: 16 KiB (rounded up to pages) */
+} gt_config;
+
+typedef struct gt_attr {
+  size_t stack_size; /* 0: the configured default */
+  const char *name;  /* copied; up to 23 characters are kept */
+} gt_attr;
+
+/* A handle; 0 is never a valid handle. A handle dies at join or detach. */
+typedef uint64_t gt_thread_t;
+
+int gt_run(const gt_config *config, void (*main_fn)(void *), void *arg);
+
+gt_thread_t gt_spawn(void (*fn)(void *), void *arg, const gt_attr *attr);
+int gt_join(gt_thread_t t); /* GT_OK, or GT_CANCELED (t stays joinable) */
+void gt_detach(gt_thread_t t);
+void gt_yield(void);
+__attribute__((noreturn)) void gt_exit(void); /* no unwinding */
+gt_thread_t gt_self(void);
+uint64_t gt_self_id(void); /* unique in the process, never reused */
+gt_mailbox *gt_self_mailbox(void);
+unsigned gt_executor_count(void);
+void gt_set_name(const char *name);
+
+/* Time: CLOCK_MONOTONIC nanoseconds. GT_OK, or GT_CANCELED. */
+uint64_t gt_now_ns(void);
+int gt_sleep_for(uint64_t ns);
+int gt_sleep_until(uint64_t deadline_ns);
+
+/* Cancellation: sets GT_SIGNAL_CANCEL in the thread's mailbox and wakes it if
+ * it waits in a cancellable call (join, sleep, cond wait, wait-group wait,
+ * channel operations, select), which then returns GT_CANCELED, as does every
+ * later cancellable call. Mutex lock is not cancellable. */
+void gt_cancel(gt_thread_t t);
+int gt_cancel_requested(void);
+
+typedef struct gt_mutex_t {
+  uint64_t opaque[4];
+} gt_mutex_t;
+void gt_mutex_lock(gt_mutex_t *m);
+int gt_mutex_trylock(gt_mutex_t *m); /* 1 when acquired */
+void gt_mutex_unlock(gt_mutex_t *m);
+
+typedef struct gt_cond_t {
+  uint64_t opaque[3];
+} gt_cond_t;
+int gt_cond_wait(gt_cond_t *c, gt_mutex_t *m); /* m is held again on return */
+void gt_cond_signal(gt_cond_t *c);
+void gt_cond_broadcast(gt_cond_t *c);
+
+typedef struct gt_waitgroup_t {
+  uint64_t opaque[4];
+} gt_waitgroup_t;
+void gt_waitgroup_add(gt_waitgroup_t *wg, int64_t delta);
+void gt_waitgroup_done(gt_waitgroup_t *wg);
+int gt_waitgroup_wait(gt_waitgroup_t *wg);
+
+/* Channels carry fixed-size elements; capacity 0 is unbuffered. */
+typedef struct gt_chan gt_chan_t;
+gt_chan_t *gt_chan_new(size_t elem_size, size_t capacity);
+void gt_chan_free(gt_chan_t *c); /* must have no waiters */
+int gt_chan_send(gt_chan_t *c, const void *elem); /* GT_OK / GT_CANCELED */
+int gt_chan_recv(gt_chan_t *c, void *elem); /* GT_OK / GT_CLOSED / GT_CANCELED */
+void gt_chan_close(gt_chan_t *c);
+
+enum { GT_SEND = 1, GT_RECV = 2 };
+typedef struct gt_select_case {
+  gt_chan_t *chan;
+  int op;     /* GT_SEND or GT_RECV */
+  void *elem; /* element to send, or buffer to receive into */
+  int closed; /* out, for GT_RECV: 1 when the case fired on a closed channel */
+} gt_select_case;
+/* Waits until one case can proceed, performs it and returns its index; with
+ * block == 0 returns GT_WOULDBLOCK instead of waiting. GT_CANCELED when
+ * cancelled. Ready cases are chosen in a random order. */
+int gt_select(gt_select_case *cases, size_t n, int block);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GT_GT_H */

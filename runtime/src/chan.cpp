@@ -1,0 +1,279 @@
+// chan.cpp: channels (buffered and unbuffered) and select, after Go's
+// chan.go/select.go.
+//
+// A channel is a spin lock, a ring buffer of `capacity` elements, and queues
+// of parked senders and receivers. An operation that can complete does so at
+// once: a sender hands its element straight to a parked receiver (copying
+// into the receiver's buffer) or into the ring; a receiver takes from the
+// ring (refilling it from a parked sender) or straight from a parked sender.
+// Otherwise the thread enqueues a Waiter and parks; the thread that completes
+// the operation copies the element and claims the waiter.
+//
+// select locks all its channels in address order (so two selects never
+// deadlock), polls its cases in a random order, and if none can proceed
+// enqueues one waiter per case under one wait episode: the first counterpart
+// to claim the episode fires that case, later ones lose the claim and drop
+// the stale waiters. A single send or receive is a one-case select.
+//
+// Misuse is fatal: sending on or closing a closed channel, freeing one that
+// has waiters. Receiving from a closed, drained channel yields a zeroed
+// element and GT_CLOSED.
+#include "waitq.h"
+
+#include <cstdlib>
+#include <cstring>
+
+struct gt_chan {
+  gt::SpinLock lk;
+  bool closed;
+  size_t elem_size, capacity, count, head;
+  char *buf;
+  gt::WaitQueue sendq, recvq;
+};
+
+namespace gt {
+namespace {
+
+constexpr size_t kMaxCases = 64;
+
+char *slot(gt_chan *c, size_t i) {
+  return c->buf + ((c->head + i) % c->capacity) * c->elem_size;
+}
+
+struct LockSet {
+  gt_chan *chans[kMaxCases];
+  size_t n;
+  void lock() {
+    for (size_t i = 0; i < n; ++i)
+      chans[i]->lk.lock();
+  }
+  void unlock() {
+    for (size_t i = n; i-- > 0;)
+      chans[i]->lk.unlock();
+  }
+  static void unlock_fn(void *p) { static_cast<LockSet *>(p)->unlock(); }
+};
+
+[[noreturn]] void send_on_closed(gt_chan *c) {
+  fatal("send on closed channel %p", (void *)c);
+}
+
+// Tries to complete case `k`; the channel is locked. Returns the waiter to
+// ready (already claimed and unlinked) through `woken`.
+bool try_case(gt_select_case &k, Waiter *&woken) {
+  gt_chan *c = k.chan;
+  if (k.op == GT_SEND) {
+    if (c->closed)
+      return false; // reported by the caller after unlocking
+    if ((woken = c->recvq.wake_one(kWokenSignal))) {
+      if (woken->elem)
+        std::memcpy(woken->elem, k.elem, c->elem_size);
+      return true;
+    }
+    if (c->count < c->capacity) {
+      std::memcpy(slot(c, c->count), k.elem, c->elem_size);
+      ++c->count;
+      return true;
+    }
+    return false;
+  }
+  k.closed = 0;
+  if (c->count > 0) {
+    if (k.elem)
+      std::memcpy(k.elem, slot(c, 0), c->elem_size);
+    c->head = (c->head + 1) % c->capacity;
+    --c->count;
+    if ((woken = c->sendq.wake_one(kWokenSignal))) {
+      std::memcpy(slot(c, c->count), woken->elem, c->elem_size);
+      ++c->count;
+    }
+    return true;
+  }
+  if ((woken = c->sendq.wake_one(kWokenSignal))) {
+    if (k.elem)
+      std::memcpy(k.elem, woken->elem, c->elem_size);
+    return true;
+  }
+  if (c->closed) {
+    if (k.elem)
+      std::memset(k.elem, 0, c->elem_size);
+    k.closed = 1;
+    return true;
+  }
+  return false;
+}
+
+uint64_t rand_next(Thread *t) {
+  // xorshift64 seeded from the thread's id and wait episode.
+  uint64_t x = t->id * 0x9e3779b97f4a7c15ull + t->park_gen + 1;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  return x;
+}
+
+int select_impl(gt_select_case *cases, size_t n, bool block,
+                const char *api) {
+  Thread *self = self_or_die(api);
+  if (n == 0 || n > kMaxCases)
+    fatal("%s: %zu cases (1 to %zu supported)", api, n, kMaxCases);
+  for (size_t i = 0; i < n; ++i)
+    if (!cases[i].chan || (cases[i].op != GT_SEND && cases[i].op != GT_RECV))
+      fatal("%s: case %zu has %s", api, i,
+            cases[i].chan ? "an invalid op" : "a null channel");
+  if (cancel_pending(self))
+    return GT_CANCELED;
+
+  // Lock order: by address, each channel once.
+  LockSet locks;
+  locks.n = 0;
+  for (size_t i = 0; i < n; ++i) {
+    gt_chan *c = cases[i].chan;
+    size_t j = locks.n;
+    while (j > 0 && locks.chans[j - 1] > c)
+      --j;
+    if (j > 0 && locks.chans[j - 1] == c)
+      continue;
+    std::memmove(&locks.chans[j + 1], &locks.chans[j],
+                 (locks.n - j) * sizeof(gt_chan *));
+    locks.chans[j] = c;
+    ++locks.n;
+  }
+  uint8_t order[kMaxCases];
+  for (size_t i = 0; i < n; ++i)
+    order[i] = i;
+  uint64_t r = rand_next(self);
+  for (size_t i = n; i > 1; --i) {
+    size_t j = (r >> 16) % i;
+    r = r * 6364136223846793005ull + 1442695040888963407ull;
+    uint8_t tmp = order[i - 1];
+    order[i - 1] = order[j];
+    order[j] = tmp;
+  }
+
+  locks.lock();
+  for (size_t p = 0; p < n; ++p) {
+    gt_select_case &k = cases[order[p]];
+    if (k.op == GT_SEND && k.chan->closed) {
+      locks.unlock();
+      send_on_closed(k.chan);
+    }
+    Waiter *woken = nullptr;
+    if (try_case(k, woken)) {
+      locks.unlock();
+      if (woken)
+        ready(current_executor(), woken->t);
+      return order[p];
+    }
+  }
+  if (!block) {
+    locks.unlock();
+    return GT_WOULDBLOCK;
+  }
+
+  Waiter ws[kMaxCases];
+  uint64_t gen = begin_wait(self);
+  if (cancel_pending(self) && cancel_own_wait(self)) {
+    locks.unlock();
+    return GT_CANCELED;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    ws[i].t = self;
+    ws[i].gen = gen;
+    ws[i].elem = cases[i].elem;
+    ws[i].index = int32_t(i);
+    (cases[i].op == GT_SEND ? cases[i].chan->sendq : cases[i].chan->recvq)
+        .push(&ws[i]);
+  }
+  Unlock u{LockSet::unlock_fn, &locks};
+  uint32_t why = park(self, &u);
+
+  locks.lock();
+  for (size_t i = 0; i < n; ++i)
+    if (ws[i].linked)
+      (cases[i].op == GT_SEND ? cases[i].chan->sendq : cases[i].chan->recvq)
+          .remove(&ws[i]);
+  locks.unlock();
+  if (why == kWokenCanceled)
+    return GT_CANCELED;
+  int k = self->wake_index;
+  cases[k].closed = why == kWokenClosed;
+  if (why == kWokenClosed && cases[k].op == GT_SEND)
+    send_on_closed(cases[k].chan);
+  return k;
+}
+
+} // namespace
+} // namespace gt
+
+using namespace gt;
+
+extern "C" {
+
+gt_chan_t *gt_chan_new(size_t elem_size, size_t capacity) {
+  auto *c = static_cast<gt_chan *>(std::calloc(1, sizeof(gt_chan)));
+  if (!c)
+    return nullptr;
+  c->elem_size = elem_size;
+  c->capacity = capacity;
+  if (capacity && elem_size) {
+    c->buf = static_cast<char *>(std::malloc(capacity * elem_size));
+    if (!c->buf) {
+      std::free(c);
+      return nullptr;
+    }
+  }
+  return c;
+}
+
+void gt_chan_free(gt_chan_t *c) {
+  if (!c)
+    return;
+  c->lk.lock();
+  bool busy = !c->sendq.empty() || !c->recvq.empty();
+  c->lk.unlock();
+  if (busy)
+    fatal("gt_chan_free: channel %p still has waiting threads", (void *)c);
+  std::free(c->buf);
+  std::free(c);
+}
+
+int gt_chan_send(gt_chan_t *c, const void *elem) {
+  gt_select_case k{c, GT_SEND, const_cast<void *>(elem), 0};
+  int r = select_impl(&k, 1, true, "gt_chan_send");
+  return r == GT_CANCELED ? r : GT_OK;
+}
+
+int gt_chan_recv(gt_chan_t *c, void *elem) {
+  gt_select_case k{c, GT_RECV, elem, 0};
+  int r = select_impl(&k, 1, true, "gt_chan_recv");
+  if (r == GT_CANCELED)
+    return r;
+  return k.closed ? GT_CLOSED : GT_OK;
+}
+
+void gt_chan_close(gt_chan_t *c) {
+  self_or_die("gt_chan_close");
+  WakeList woken;
+  c->lk.lock();
+  if (c->closed) {
+    c->lk.unlock();
+    fatal("gt_chan_close: channel %p is already closed", (void *)c);
+  }
+  c->closed = true;
+  while (Waiter *w = c->recvq.wake_one(kWokenClosed)) {
+    if (w->elem)
+      std::memset(w->elem, 0, c->elem_size);
+    woken.add(w);
+  }
+  while (Waiter *w = c->sendq.wake_one(kWokenClosed))
+    woken.add(w);
+  c->lk.unlock();
+  woken.ready_all(current_executor());
+}
+
+int gt_select(gt_select_case *cases, size_t n, int block) {
+  return select_impl(cases, n, block != 0, "gt_select");
+}
+
+} // extern "C"

@@ -1,0 +1,160 @@
+// internal.h: the runtime's shared types: green threads, executors, locks,
+// and the park/ready protocol every blocking primitive uses.
+//
+// Park/ready protocol (one "wait episode" at a time per thread):
+//   1. The thread opens an episode: park_word = (gen << 2) | kWaiting.
+//   2. It registers itself where wakers will look (a wait queue, a timer),
+//      normally under that object's spin lock, then switches to its executor's
+//      scheduler with (kPark, unlock), which saves the thread's context, runs
+//      the unlock, and only then marks the thread kParked.
+//   3. A waker claims the episode with a CAS kWaiting -> kClaimed on the same
+//      gen (exactly one waker wins; a stale timer or a second channel of a
+//      select loses), records why in wake_reason/wake_index, waits until the
+//      thread is kParked (a few instructions after the unlock), and queues it.
+// So a waker never resumes a context that is not yet saved, and late wakers
+// of an earlier episode can never wake a later one.
+#pragma once
+
+#include <gt/gt.h>
+#include <swapstack/swapstack.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace gt {
+
+inline void cpu_relax() {
+#if defined(__x86_64__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// A test-and-test-and-set lock for short critical sections; executors never
+// sleep while holding one.
+class SpinLock {
+public:
+  void lock() {
+    for (unsigned spins = 0;; ++spins) {
+      if (!word_.exchange(1, std::memory_order_acquire))
+        return;
+      while (word_.load(std::memory_order_relaxed))
+        spins < 64 ? cpu_relax() : yield_os_thread(), ++spins;
+    }
+  }
+  bool try_lock() { return !word_.exchange(1, std::memory_order_acquire); }
+  void unlock() { word_.store(0, std::memory_order_release); }
+  bool held() const { return word_.load(std::memory_order_relaxed); }
+
+private:
+  static void yield_os_thread();
+  std::atomic<uint32_t> word_{0};
+};
+static_assert(sizeof(SpinLock) == 4);
+
+struct Stack {
+  char *lo = nullptr; // lowest usable byte (the guard is below)
+  size_t size = 0;    // usable bytes
+  uint32_t cls = 0;   // size class in the pool
+  char *hi() const { return lo + size; }
+};
+
+enum class Status : uint32_t { Runnable, Running, Parked, Dead };
+
+enum WakeReason : uint32_t { kWokenNone, kWokenSignal, kWokenTimer,
+                             kWokenCanceled, kWokenClosed };
+
+enum JoinState : uint32_t { kJoinable, kJoining, kDetached };
+
+struct Thread {
+  gt_mailbox mb; // first, so that the mailbox address is the thread address
+  ss_ctx_t ctx = nullptr;
+  std::atomic<Status> status{Status::Dead};
+  std::atomic<uint64_t> park_word{0};
+  uint64_t park_gen = 0;
+  uint32_t wake_reason = 0;
+  int32_t wake_index = -1;
+  Thread *next = nullptr; // global run queue link
+  Stack stack;
+  void (*fn)(void *) = nullptr;
+  void *arg = nullptr;
+  uint64_t id = 0;
+  uint32_t slot = 0; // index in the thread table
+  uint32_t gen = 0;  // handle generation; bumped when the record is reused
+  SpinLock lk;       // guards join state, exited, joiner
+  JoinState join = kJoinable;
+  bool exited = false;
+  Thread *joiner = nullptr;
+  uint64_t joiner_gen = 0;
+  char name[24] = {};
+
+  gt_thread_t handle() const { return (uint64_t(gen) << 32) | (slot + 1); }
+};
+
+class RunQueue;
+struct Executor;
+
+// Park reasons, the first word a thread sends its scheduler.
+enum SwitchReason : uintptr_t { kYield = 1, kPark, kExit };
+
+// An unlock the scheduler runs after saving a parking thread's context.
+struct Unlock {
+  void (*fn)(void *);
+  void *arg;
+};
+
+// --- executor-side services (sched.cpp, idle.cpp, timers.cpp, stacks.cpp)
+Executor *current_executor();      // nullptr outside executors
+Thread *current_thread();          // nullptr outside green threads
+Thread *self_or_die(const char *api);
+uint32_t executor_id(Executor *e);
+Thread *executor_current(Executor *e);
+
+// Switches from the running thread `t` on `e` to e's scheduler. Returns the
+// executor that resumes it.
+Executor *switch_out(Executor *e, SwitchReason why, const Unlock *unlock);
+
+// Episode helpers.
+uint64_t begin_wait(Thread *t, bool cancellable = true);
+bool claim(Thread *t, uint64_t gen, WakeReason why, int32_t index = -1);
+bool claim_any(Thread *t, WakeReason why); // the open cancellable episode
+void ready(Executor *e, Thread *t);        // after a successful claim
+// Ends the current episode from the waiting side without parking, when
+// possible (e.g. cancel noticed). False: a waker already claimed it, so the
+// thread must park anyway and will be woken at once.
+bool cancel_own_wait(Thread *t);
+// Parks the running thread; `unlock` (may be null) runs once its context is
+// saved. Returns the wake reason.
+uint32_t park(Thread *self, const Unlock *unlock);
+uint32_t park_locked(Thread *self, SpinLock *lk); // unlocks lk
+
+bool cancel_pending(Thread *t);
+
+// Timers (timers.cpp).
+void timer_add(uint64_t deadline, Thread *t, uint64_t gen);
+uint64_t timer_next_deadline(); // UINT64_MAX when none
+void timers_run(Executor *e, uint64_t now);
+uint64_t now_ns();
+
+// Stacks (stacks.cpp).
+bool stack_alloc(Executor *e, size_t size, Stack *out);
+void stack_free(Executor *e, const Stack &s);
+void stacks_install_overflow_handler();
+void stacks_executor_init(); // the executor thread's alternate signal stack
+void stacks_executor_fini();
+size_t stack_default_size();
+void stack_set_default_size(size_t size);
+
+// Threads table (threads.cpp).
+Thread *thread_new();
+void thread_free(Thread *t);
+Thread *thread_from_handle(gt_thread_t h); // nullptr if never valid
+uint64_t thread_next_id();
+
+// Fatal errors naming the current green thread.
+[[noreturn]] void fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+} // namespace gt

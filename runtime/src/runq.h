@@ -1,0 +1,69 @@
+// runq.h: an executor's local run queue, after Go's per-P queue.
+//
+// A fixed ring of 256 threads with free-running 32-bit head and tail
+// counters, plus a `runnext` slot in front. Only the owner pushes (tail,
+// runnext); the owner pops and thieves steal from the head with a CAS, so the
+// ring is FIFO and runnext gives a just-woken thread the next turn (it shares
+// the caches of the thread that woke it). On overflow half the ring moves to
+// the global queue in one batch. Thieves take half of a victim's ring.
+//
+// Slots are relaxed atomics: a thief may read a slot the owner is about to
+// reuse; its CAS on head then fails and the value is discarded.
+#pragma once
+
+#include "internal.h"
+
+namespace gt {
+
+class GlobalQueue;
+
+class RunQueue {
+public:
+  static constexpr uint32_t kSize = 256;
+
+  // Owner only. `next`: put in the runnext slot (the old occupant goes to
+  // the tail).
+  void put(Thread *t, bool next, GlobalQueue &global);
+  // Owner only.
+  Thread *get();
+  // Thief: moves about half of `victim`'s threads into this (empty-ish)
+  // queue and returns one of them, or nullptr.
+  Thread *steal_from(RunQueue &victim, bool take_runnext);
+  bool empty() const {
+    return head_.load(std::memory_order_acquire) ==
+               tail_.load(std::memory_order_acquire) &&
+           !runnext_.load(std::memory_order_acquire);
+  }
+  uint32_t size() const {
+    return tail_.load(std::memory_order_acquire) -
+           head_.load(std::memory_order_acquire);
+  }
+
+private:
+  bool put_slow(Thread *t, uint32_t h, uint32_t tail, GlobalQueue &global);
+  uint32_t grab(Thread **batch, bool take_runnext);
+
+  alignas(64) std::atomic<uint32_t> head_{0};
+  alignas(64) std::atomic<uint32_t> tail_{0};
+  std::atomic<Thread *> runnext_{nullptr};
+  std::atomic<Thread *> slots_[kSize] = {};
+};
+
+// The global queue: a spin-locked FIFO list through Thread::next, fed by
+// overflowing local queues and yields, drained in batches.
+class GlobalQueue {
+public:
+  void put_batch(Thread *first, Thread *last, uint32_t n);
+  void put(Thread *t) { put_batch(t, t, 1); }
+  // Takes up to `max` threads: returns one, puts the rest in `local`.
+  Thread *get_batch(RunQueue &local, uint32_t max, uint32_t share,
+                    GlobalQueue &self);
+  bool empty() const { return size_.load(std::memory_order_acquire) == 0; }
+
+private:
+  SpinLock lk_;
+  Thread *head_ = nullptr, *tail_ = nullptr;
+  std::atomic<uint32_t> size_{0};
+};
+
+} // namespace gt

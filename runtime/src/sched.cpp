@@ -1,0 +1,450 @@
+// sched.cpp: executors, the scheduler loop, and the life of a green thread.
+//
+// Design (read this first; after Go's proc.go):
+//
+// - An *executor* is an OS thread with a local run queue (runq.h). gt_run()
+//   makes the calling thread executor 0 and starts the others. Each runs
+//   schedule(): find a runnable thread, switch to it, and when the thread
+//   switches back, act on what it asked for (yield, park, exit).
+// - Every switch is a swapstack switch compiled by the fork (this file goes
+//   through clang-19 -> opt lower-swapstack-builtins -> llc): the scheduler
+//   keeps only its live values across the switch, and so does the thread.
+//   The scheduler resumes a thread with one word, its Executor*; the thread
+//   stores the scheduler's context into that executor and, to give control
+//   back, switches to it with (reason, argument). So a thread always learns
+//   the executor it runs on from the switch itself, never from a TLS address
+//   computed before the switch (llvm-project 98479).
+// - A parking thread passes an Unlock; the scheduler runs it only after the
+//   thread's context is saved and then marks the thread Parked, so a waker
+//   (who claims the wait first, see internal.h) can never resume a stale
+//   context. An exiting thread is finished by the scheduler once it is off
+//   its stack: the stack goes back to the pool, the joiner is woken.
+// - find_runnable(): every 61st tick one thread from the global queue (so
+//   threads that keep readying each other cannot starve it), then the local
+//   queue (runnext first), the global queue in a batch, expired timers, then
+//   stealing half of a random victim's queue while *spinning* (idle.cpp),
+//   then sleeping on a futex until work or the next timer.
+// - Spawned and woken threads go to runnext: a message passed from A to B
+//   lets B run next on the same executor, with A's data still in cache.
+//   Yielding threads go to the tail.
+#include "executor.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <unistd.h>
+
+namespace gt {
+
+Sched sched;
+static thread_local Executor *tls_executor;
+
+// Not inlined and opaque to the optimiser, so that every call reads the TLS
+// of the OS thread running the caller *now*.
+__attribute__((noinline)) Executor *current_executor() {
+  asm volatile("" ::: "memory");
+  return tls_executor;
+}
+
+Thread *current_thread() {
+  Executor *e = current_executor();
+  return e ? e->current : nullptr;
+}
+
+Thread *self_or_die(const char *api) {
+  Thread *t = current_thread();
+  if (!t)
+    fatal("%s called outside a green thread", api);
+  return t;
+}
+
+uint32_t executor_id(Executor *e) { return e->id; }
+Thread *executor_current(Executor *e) { return e->current; }
+
+// --- the thread side of a switch
+
+Executor *switch_out(Executor *e, SwitchReason why, const Unlock *unlock) {
+  ss_result2 r = ss_switch2(e->sched_ctx, why, (uintptr_t)unlock);
+  Executor *now = (Executor *)r.w0;
+  now->sched_ctx = r.from;
+  return now;
+}
+
+uint32_t park(Thread *self, const Unlock *unlock) {
+  switch_out(current_executor(), kPark, unlock);
+  return self->wake_reason;
+}
+
+static void unlock_spin(void *lk) { static_cast<SpinLock *>(lk)->unlock(); }
+
+uint32_t park_locked(Thread *self, SpinLock *lk) {
+  Unlock u{unlock_spin, lk};
+  return park(self, &u);
+}
+
+// --- wait episodes (see internal.h)
+
+// park_word = gen << 2 | state.
+enum : uint64_t { kWaiting = 1, kClaimed = 2, kWaitingNoCancel = 3 };
+
+uint64_t begin_wait(Thread *t, bool cancellable) {
+  uint64_t gen = ++t->park_gen;
+  t->wake_reason = kWokenNone;
+  t->wake_index = -1;
+  t->park_word.store(gen << 2 | (cancellable ? kWaiting : kWaitingNoCancel),
+                     std::memory_order_seq_cst);
+  return gen;
+}
+
+bool claim(Thread *t, uint64_t gen, WakeReason why, int32_t index) {
+  uint64_t expect = gen << 2 | kWaiting;
+  if (!t->park_word.compare_exchange_strong(expect, gen << 2 | kClaimed,
+                                            std::memory_order_acq_rel) &&
+      (expect != (gen << 2 | kWaitingNoCancel) ||
+       !t->park_word.compare_exchange_strong(expect, gen << 2 | kClaimed,
+                                             std::memory_order_acq_rel)))
+    return false;
+  t->wake_reason = why;
+  t->wake_index = index;
+  return true;
+}
+
+bool claim_any(Thread *t, WakeReason why) {
+  uint64_t w = t->park_word.load(std::memory_order_acquire);
+  return (w & 3) == kWaiting && claim(t, w >> 2, why);
+}
+
+bool cancel_own_wait(Thread *t) {
+  return claim(t, t->park_gen, kWokenCanceled);
+}
+
+bool cancel_pending(Thread *t) {
+  return __atomic_load_n(&t->mb.signals, __ATOMIC_SEQ_CST) & GT_SIGNAL_CANCEL;
+}
+
+void ready(Executor *e, Thread *t) {
+  // The claimed thread may still be on its way into the scheduler.
+  while (t->status.load(std::memory_order_acquire) != Status::Parked)
+    cpu_relax();
+  t->status.store(Status::Runnable, std::memory_order_relaxed);
+  if (e)
+    e->rq.put(t, true, sched.global);
+  else
+    sched.global.put(t);
+  wake_if_idle();
+}
+
+// --- the scheduler side
+
+static uint64_t next_rand(Executor *e) {
+  e->rng ^= e->rng << 13;
+  e->rng ^= e->rng >> 7;
+  e->rng ^= e->rng << 17;
+  return e->rng;
+}
+
+static Thread *steal(Executor *e) {
+  for (int pass = 0; pass < 4; ++pass) {
+    uint32_t start = next_rand(e) % sched.n;
+    for (uint32_t i = 0; i < sched.n; ++i) {
+      Executor *v = &sched.execs[(start + i) % sched.n];
+      if (v == e)
+        continue;
+      if (Thread *t = e->rq.steal_from(v->rq, pass == 3))
+        return t;
+    }
+  }
+  return nullptr;
+}
+
+static Thread *find_runnable(Executor *e) {
+  for (;;) {
+    if (sched.shutdown.load(std::memory_order_acquire))
+      return nullptr;
+    Thread *t = nullptr;
+    uint64_t deadline = timer_next_deadline();
+    if (deadline != UINT64_MAX) {
+      uint64_t now = now_ns();
+      if (now >= deadline)
+        timers_run(e, now);
+    }
+    if (++e->tick % 61 == 0)
+      t = sched.global.get_batch(e->rq, 1, 1, sched.global);
+    if (!t)
+      t = e->rq.get();
+    if (!t)
+      t = sched.global.get_batch(e->rq, 128, sched.n, sched.global);
+    if (!t && sched.n > 1) {
+      if (!e->spinning &&
+          2 * sched.nspinning.load() <
+              sched.n - sched.nidle.load(std::memory_order_relaxed)) {
+        e->spinning = true;
+        sched.nspinning.fetch_add(1);
+      }
+      if (e->spinning)
+        t = steal(e);
+    }
+    if (t) {
+      if (e->spinning)
+        stop_spinning(e);
+      return t;
+    }
+    idle_wait(e);
+  }
+}
+
+static void finish_exit(Executor *e, Thread *t) {
+  stack_free(e, t->stack);
+  t->stack = Stack{};
+  t->status.store(Status::Dead, std::memory_order_relaxed);
+  t->lk.lock();
+  t->exited = true;
+  if (t->join == kDetached) {
+    t->lk.unlock();
+    thread_free(t);
+    return;
+  }
+  Thread *joiner = t->joiner;
+  uint64_t gen = t->joiner_gen;
+  t->lk.unlock();
+  if (joiner && claim(joiner, gen, kWokenSignal))
+    ready(e, joiner);
+}
+
+static void schedule(Executor *e) {
+  while (Thread *t = find_runnable(e)) {
+    e->current = t;
+    t->mb.executor_id = e->id;
+    t->status.store(Status::Running, std::memory_order_relaxed);
+    ss_result2 r = ss_switch2(t->ctx, (uintptr_t)e, 0);
+    t->ctx = r.from;
+    e->current = nullptr;
+    switch (r.w0) {
+    case kYield:
+      t->status.store(Status::Runnable, std::memory_order_relaxed);
+      e->rq.put(t, false, sched.global);
+      if (sched.n > 1 && e->rq.size() > 1)
+        wake_if_idle(); // let an idle executor steal the others
+      break;
+    case kPark:
+      if (const Unlock *u = reinterpret_cast<const Unlock *>(r.w1))
+        u->fn(u->arg);
+      t->status.store(Status::Parked, std::memory_order_release);
+      break;
+    case kExit:
+      finish_exit(e, t);
+      break;
+    default:
+      fatal("scheduler: thread %llu switched back with reason %lu",
+            (unsigned long long)t->id, (unsigned long)r.w0);
+    }
+  }
+}
+
+// --- threads
+
+[[noreturn]] static void exit_current() {
+  switch_out(current_executor(), kExit, nullptr);
+  fatal("an exited thread was resumed");
+}
+
+extern "C" SS_ENTRY void gt_thread_entry(ss_ctx_t from, uintptr_t w0,
+                                         uintptr_t) {
+  Executor *e = reinterpret_cast<Executor *>(w0);
+  e->sched_ctx = from;
+  Thread *t = e->current;
+  t->fn(t->arg);
+  exit_current();
+}
+
+static Thread *spawn_on(Executor *e, void (*fn)(void *), void *arg,
+                        const gt_attr *attr) {
+  size_t size = attr && attr->stack_size ? attr->stack_size
+                                         : stack_default_size();
+  Thread *t = thread_new();
+  if (!stack_alloc(e, size, &t->stack))
+    fatal("gt_spawn: cannot allocate a %zu-byte stack: out of memory", size);
+  t->fn = fn;
+  t->arg = arg;
+  t->id = thread_next_id();
+  std::memset(&t->mb, 0, sizeof t->mb);
+  t->mb.stack_limit = (uintptr_t)t->stack.lo;
+  if (attr && attr->name)
+    std::strncpy(t->name, attr->name, sizeof t->name - 1);
+  else
+    t->name[0] = 0;
+  t->ctx = ss_new(t->stack.lo, t->stack.size, (const void *)gt_thread_entry);
+  t->status.store(Status::Runnable, std::memory_order_relaxed);
+  return t;
+}
+
+// The thread a handle names, locked; a stale or bogus handle is fatal.
+static Thread *lock_handle(gt_thread_t h, const char *api) {
+  Thread *t = thread_from_handle(h);
+  if (t) {
+    t->lk.lock();
+    if (t->gen == uint32_t(h >> 32))
+      return t;
+    t->lk.unlock();
+  }
+  fatal("%s: invalid thread handle %#llx (already joined or detached?)", api,
+        (unsigned long long)h);
+}
+
+} // namespace gt
+
+using namespace gt;
+
+extern "C" {
+
+gt_thread_t gt_spawn(void (*fn)(void *), void *arg, const gt_attr *attr) {
+  self_or_die("gt_spawn");
+  Executor *e = current_executor();
+  Thread *t = spawn_on(e, fn, arg, attr);
+  gt_thread_t h = t->handle();
+  e->rq.put(t, true, sched.global);
+  wake_if_idle();
+  return h;
+}
+
+int gt_join(gt_thread_t h) {
+  Thread *self = self_or_die("gt_join");
+  Thread *t = lock_handle(h, "gt_join");
+  if (t == self)
+    fatal("gt_join: a thread cannot join itself");
+  if (t->join == kDetached)
+    fatal("gt_join: thread %llu is detached", (unsigned long long)t->id);
+  if (t->join == kJoining)
+    fatal("gt_join: thread %llu is already being joined by thread %llu",
+          (unsigned long long)t->id, (unsigned long long)t->joiner->id);
+  if (!t->exited) {
+    uint64_t gen = begin_wait(self);
+    if (cancel_pending(self) && cancel_own_wait(self)) {
+      t->lk.unlock();
+      return GT_CANCELED;
+    }
+    t->join = kJoining;
+    t->joiner = self;
+    t->joiner_gen = gen;
+    uint32_t why = park_locked(self, &t->lk);
+    t->lk.lock();
+    if (why == kWokenCanceled && !t->exited) {
+      t->join = kJoinable;
+      t->joiner = nullptr;
+      t->lk.unlock();
+      return GT_CANCELED;
+    }
+  }
+  t->lk.unlock();
+  thread_free(t);
+  return GT_OK;
+}
+
+void gt_detach(gt_thread_t h) {
+  self_or_die("gt_detach");
+  Thread *t = lock_handle(h, "gt_detach");
+  if (t->join == kJoining)
+    fatal("gt_detach: thread %llu is being joined", (unsigned long long)t->id);
+  if (t->exited) {
+    t->lk.unlock();
+    thread_free(t);
+    return;
+  }
+  t->join = kDetached;
+  t->lk.unlock();
+}
+
+void gt_yield(void) {
+  self_or_die("gt_yield");
+  switch_out(current_executor(), kYield, nullptr);
+}
+
+void gt_exit(void) {
+  self_or_die("gt_exit");
+  exit_current();
+}
+
+gt_thread_t gt_self(void) { return self_or_die("gt_self")->handle(); }
+uint64_t gt_self_id(void) { return self_or_die("gt_self_id")->id; }
+gt_mailbox *gt_self_mailbox(void) { return &self_or_die("gt_self_mailbox")->mb; }
+unsigned gt_executor_count(void) { return sched.n; }
+
+void gt_set_name(const char *name) {
+  Thread *t = self_or_die("gt_set_name");
+  std::strncpy(t->name, name, sizeof t->name - 1);
+}
+
+void gt_cancel(gt_thread_t h) {
+  Thread *t = lock_handle(h, "gt_cancel");
+  __atomic_fetch_or(&t->mb.signals, GT_SIGNAL_CANCEL, __ATOMIC_SEQ_CST);
+  bool woke = claim_any(t, kWokenCanceled);
+  t->lk.unlock();
+  if (woke)
+    ready(current_executor(), t);
+}
+
+int gt_cancel_requested(void) {
+  return cancel_pending(self_or_die("gt_cancel_requested"));
+}
+
+struct MainArgs {
+  void (*fn)(void *);
+  void *arg;
+};
+
+static void main_trampoline(void *p) {
+  auto *m = static_cast<MainArgs *>(p);
+  m->fn(m->arg);
+  sched.shutdown.store(true, std::memory_order_release);
+  wake_all();
+}
+
+static void *executor_main(void *p) {
+  Executor *e = static_cast<Executor *>(p);
+  tls_executor = e;
+  stacks_executor_init();
+  schedule(e);
+  stacks_executor_fini();
+  tls_executor = nullptr;
+  return nullptr;
+}
+
+int gt_run(const gt_config *config, void (*main_fn)(void *), void *arg) {
+  if (sched.execs)
+    fatal("gt_run: the runtime is already running");
+  unsigned n = config && config->executors ? config->executors
+                                           : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+  if (n == 0)
+    n = 1;
+  stack_set_default_size(config ? config->default_stack_size : 0);
+  stacks_install_overflow_handler();
+  sched.shutdown.store(false);
+  sched.n = n;
+  sched.execs = new Executor[n];
+  for (unsigned i = 0; i < n; ++i) {
+    sched.execs[i].id = i;
+    sched.execs[i].rng = 0x9e3779b97f4a7c15ull * (i + 1);
+  }
+  MainArgs m{main_fn, arg};
+  gt_attr attr{0, "main"};
+  Thread *t = spawn_on(&sched.execs[0], main_trampoline, &m, &attr);
+  sched.execs[0].rq.put(t, false, sched.global);
+  for (unsigned i = 1; i < n; ++i)
+    if (pthread_create(&sched.execs[i].os, nullptr, executor_main,
+                       &sched.execs[i]))
+      fatal("gt_run: cannot start executor %u", i);
+  executor_main(&sched.execs[0]);
+  for (unsigned i = 1; i < n; ++i)
+    pthread_join(sched.execs[i].os, nullptr);
+  for (unsigned i = 0; i < n; ++i)
+    for (uint32_t k = 0; k < sched.execs[i].nstacks; ++k)
+      stack_free(nullptr, sched.execs[i].stacks[k]);
+  delete[] sched.execs;
+  sched.execs = nullptr;
+  sched.n = 0;
+  sched.nidle.store(0);
+  sched.nspinning.store(0);
+  sched.idle_head = nullptr;
+  return 0;
+}
+
+} // extern "C"

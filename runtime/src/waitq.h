@@ -1,0 +1,72 @@
+// waitq.h: FIFO queues of waiting threads, the building block of every
+// blocking primitive. A Waiter lives on the waiting thread's stack (stacks
+// stay put while a thread is parked) and is linked under the primitive's spin
+// lock. A waker pops waiters until it wins the claim of one (waiters of
+// cancelled waits or of already-fired selects lose, and are just unlinked),
+// then, after releasing the lock, readies the thread.
+//
+// Rule: never call ready() while holding the lock the woken thread parked
+// with; ready() waits for the thread to be Parked, which needs that lock.
+#pragma once
+
+#include "internal.h"
+
+namespace gt {
+
+struct Waiter {
+  Thread *t = nullptr;
+  uint64_t gen = 0;
+  Waiter *prev = nullptr, *next = nullptr;
+  void *elem = nullptr; // channel element to send / buffer to receive into
+  int32_t index = -1;   // select case index
+  bool linked = false;
+};
+
+struct WaitQueue {
+  Waiter *head, *tail; // zero-initialised by the owning object
+
+  bool empty() const { return !head; }
+  void push(Waiter *w) {
+    w->prev = tail;
+    w->next = nullptr;
+    if (tail)
+      tail->next = w;
+    else
+      head = w;
+    tail = w;
+    w->linked = true;
+  }
+  void remove(Waiter *w) {
+    (w->prev ? w->prev->next : head) = w->next;
+    (w->next ? w->next->prev : tail) = w->prev;
+    w->linked = false;
+  }
+  // Unlinks waiters until one is claimed with `why`; returns it or nullptr.
+  Waiter *wake_one(WakeReason why) {
+    while (Waiter *w = head) {
+      remove(w);
+      if (claim(w->t, w->gen, why, w->index))
+        return w;
+    }
+    return nullptr;
+  }
+};
+static_assert(sizeof(WaitQueue) == 16);
+
+// A chain of claimed waiters to ready once the lock is dropped.
+struct WakeList {
+  Waiter *first = nullptr;
+  void add(Waiter *w) {
+    w->next = first;
+    first = w;
+  }
+  void ready_all(Executor *e) {
+    for (Waiter *w = first; w;) {
+      Waiter *next = w->next; // w dies once its thread runs
+      ready(e, w->t);
+      w = next;
+    }
+  }
+};
+
+} // namespace gt
