@@ -9,6 +9,8 @@ Suites:
             (a tool that is not built); any other failure is a regression.
   exec      the executed end-to-end programs in llvm/tests (X86-64 natively,
             AArch64 under qemu-aarch64).
+  runtime   the runtime's self-checking test programs (build/runtime/tests/
+            test-*), each run with 1 executor and with one per CPU.
 """
 import argparse
 import json
@@ -56,7 +58,7 @@ def main():
     ap.add_argument("--root", required=True)
     ap.add_argument("--tree", required=True)
     ap.add_argument("--llvm-bin", required=True)
-    ap.add_argument("--suites", default="upstream,exec")
+    ap.add_argument("--suites", default="upstream,exec,runtime")
     ap.add_argument("--write-baseline", action="store_true",
                     help="record the current upstream failures as the baseline")
     args = ap.parse_args()
@@ -113,6 +115,31 @@ def main():
         if bad:
             sys.stdout.write(out)
         problems += [f"FAILED: {n}" for n in bad]
+
+    if "runtime" in suites:
+        bin_dir = os.path.join(args.root, "build", "runtime", "tests")
+        tests = sorted(f for f in os.listdir(bin_dir) if f.startswith("test-"))
+        p = bad = 0
+        for name in tests:
+            for executors in sorted({1, os.cpu_count() or 1}):
+                env = dict(os.environ, GT_EXECUTORS=str(executors))
+                try:
+                    proc = subprocess.run([os.path.join(bin_dir, name)], env=env,
+                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                          text=True, timeout=300)
+                    ok, out = proc.returncode == 0, proc.stdout
+                except subprocess.TimeoutExpired as e:
+                    ok, out = False, f"timed out after 300 s\n{e.stdout or ''}"
+                if ok:
+                    p += 1
+                else:
+                    bad += 1
+                    sys.stdout.write(out)
+                    problems.append(f"FAILED: runtime {name} (GT_EXECUTORS={executors})")
+        print(f"runtime  {'runtime/tests (1 and all executors)':38} {p + bad:5} tests: "
+              f"{p:5} passed, {bad} failed")
+        passed += p
+        failed += bad
 
     for line in problems:
         print(line)

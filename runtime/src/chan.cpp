@@ -13,7 +13,8 @@
 // deadlock), polls its cases in a random order, and if none can proceed
 // enqueues one waiter per case under one wait episode: the first counterpart
 // to claim the episode fires that case, later ones lose the claim and drop
-// the stale waiters. A single send or receive is a one-case select.
+// the stale waiters. A single send or receive takes a shorter path with
+// the same logic (chan_op).
 //
 // Misuse is fatal: sending on or closing a closed channel, freeing one that
 // has waiters. Receiving from a closed, drained channel yields a zeroed
@@ -22,6 +23,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 struct gt_chan {
   gt::SpinLock lk;
@@ -41,7 +43,7 @@ char *slot(gt_chan *c, size_t i) {
 }
 
 struct LockSet {
-  gt_chan *chans[kMaxCases];
+  gt_chan **chans;
   size_t n;
   void lock() {
     for (size_t i = 0; i < n; ++i)
@@ -124,8 +126,10 @@ int select_impl(gt_select_case *cases, size_t n, bool block,
   if (cancel_pending(self))
     return GT_CANCELED;
 
-  // Lock order: by address, each channel once.
+  // Lock order: by address, each channel once. The arrays live in this
+  // frame, sized for n: a parked thread's stack stays small.
   LockSet locks;
+  locks.chans = static_cast<gt_chan **>(__builtin_alloca(n * sizeof(gt_chan *)));
   locks.n = 0;
   for (size_t i = 0; i < n; ++i) {
     gt_chan *c = cases[i].chan;
@@ -139,7 +143,7 @@ int select_impl(gt_select_case *cases, size_t n, bool block,
     locks.chans[j] = c;
     ++locks.n;
   }
-  uint8_t order[kMaxCases];
+  auto *order = static_cast<uint8_t *>(__builtin_alloca(n));
   for (size_t i = 0; i < n; ++i)
     order[i] = i;
   uint64_t r = rand_next(self);
@@ -171,7 +175,9 @@ int select_impl(gt_select_case *cases, size_t n, bool block,
     return GT_WOULDBLOCK;
   }
 
-  Waiter ws[kMaxCases];
+  auto *ws = static_cast<Waiter *>(__builtin_alloca(n * sizeof(Waiter)));
+  for (size_t i = 0; i < n; ++i)
+    new (&ws[i]) Waiter();
   uint64_t gen = begin_wait(self);
   if (cancel_pending(self) && cancel_own_wait(self)) {
     locks.unlock();
@@ -201,6 +207,53 @@ int select_impl(gt_select_case *cases, size_t n, bool block,
   if (why == kWokenClosed && cases[k].op == GT_SEND)
     send_on_closed(cases[k].chan);
   return k;
+}
+
+// A single send or receive: select_impl's logic for one case, with one lock
+// and one waiter, and no re-locking after a normal wake-up (the waker has
+// already unlinked the only waiter).
+int chan_op(gt_chan *c, int op, void *elem, int *closed, const char *api) {
+  Thread *self = self_or_die(api);
+  if (!c)
+    fatal("%s: null channel", api);
+  if (cancel_pending(self))
+    return GT_CANCELED;
+  gt_select_case k{c, op, elem, 0};
+  Waiter *woken = nullptr;
+  c->lk.lock();
+  if (op == GT_SEND && c->closed) {
+    c->lk.unlock();
+    send_on_closed(c);
+  }
+  if (try_case(k, woken)) {
+    c->lk.unlock();
+    if (woken)
+      ready(current_executor(), woken->t);
+    *closed = k.closed;
+    return GT_OK;
+  }
+  Waiter w;
+  w.t = self;
+  w.gen = begin_wait(self);
+  w.elem = elem;
+  w.index = 0;
+  if (cancel_pending(self) && cancel_own_wait(self)) {
+    c->lk.unlock();
+    return GT_CANCELED;
+  }
+  (op == GT_SEND ? c->sendq : c->recvq).push(&w);
+  uint32_t why = park_locked(self, &c->lk);
+  if (why == kWokenCanceled) {
+    c->lk.lock();
+    if (w.linked)
+      (op == GT_SEND ? c->sendq : c->recvq).remove(&w);
+    c->lk.unlock();
+    return GT_CANCELED;
+  }
+  if (why == kWokenClosed && op == GT_SEND)
+    send_on_closed(c);
+  *closed = why == kWokenClosed;
+  return GT_OK;
 }
 
 } // namespace
@@ -239,17 +292,15 @@ void gt_chan_free(gt_chan_t *c) {
 }
 
 int gt_chan_send(gt_chan_t *c, const void *elem) {
-  gt_select_case k{c, GT_SEND, const_cast<void *>(elem), 0};
-  int r = select_impl(&k, 1, true, "gt_chan_send");
-  return r == GT_CANCELED ? r : GT_OK;
+  int closed;
+  return chan_op(c, GT_SEND, const_cast<void *>(elem), &closed,
+                 "gt_chan_send");
 }
 
 int gt_chan_recv(gt_chan_t *c, void *elem) {
-  gt_select_case k{c, GT_RECV, elem, 0};
-  int r = select_impl(&k, 1, true, "gt_chan_recv");
-  if (r == GT_CANCELED)
-    return r;
-  return k.closed ? GT_CLOSED : GT_OK;
+  int closed = 0;
+  int r = chan_op(c, GT_RECV, elem, &closed, "gt_chan_recv");
+  return r == GT_OK && closed ? GT_CLOSED : r;
 }
 
 void gt_chan_close(gt_chan_t *c) {

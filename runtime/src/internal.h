@@ -97,7 +97,7 @@ class RunQueue;
 struct Executor;
 
 // Park reasons, the first word a thread sends its scheduler.
-enum SwitchReason : uintptr_t { kYield = 1, kPark, kExit };
+enum SwitchReason : uintptr_t { kYield = 1, kPark, kExit, kSpawn };
 
 // An unlock the scheduler runs after saving a parking thread's context.
 struct Unlock {
@@ -114,7 +114,8 @@ Thread *executor_current(Executor *e);
 
 // Switches from the running thread `t` on `e` to e's scheduler. Returns the
 // executor that resumes it.
-Executor *switch_out(Executor *e, SwitchReason why, const Unlock *unlock);
+// `arg`: the Unlock* of kPark, the new Thread* of kSpawn.
+Executor *switch_out(Executor *e, SwitchReason why, uintptr_t arg = 0);
 
 // Episode helpers.
 uint64_t begin_wait(Thread *t, bool cancellable = true);

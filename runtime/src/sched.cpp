@@ -24,9 +24,12 @@
 //   queue (runnext first), the global queue in a batch, expired timers, then
 //   stealing half of a random victim's queue while *spinning* (idle.cpp),
 //   then sleeping on a futex until work or the next timer.
-// - Spawned and woken threads go to runnext: a message passed from A to B
-//   lets B run next on the same executor, with A's data still in cache.
-//   Yielding threads go to the tail.
+// - Spawning is child-first (Cilk's work-first): the new thread runs at once
+//   and the parent waits in runnext, where an idle executor can steal it.
+//   Fork-join code then runs depth-first on a few hot stacks instead of
+//   fanning out into thousands of cold ones. Woken threads go to runnext too:
+//   a message passed from A to B lets B run next on the same executor, with
+//   A's data still in cache. Yielding threads go to the tail.
 #include "executor.h"
 
 #include <cstdlib>
@@ -62,15 +65,15 @@ Thread *executor_current(Executor *e) { return e->current; }
 
 // --- the thread side of a switch
 
-Executor *switch_out(Executor *e, SwitchReason why, const Unlock *unlock) {
-  ss_result2 r = ss_switch2(e->sched_ctx, why, (uintptr_t)unlock);
+Executor *switch_out(Executor *e, SwitchReason why, uintptr_t arg) {
+  ss_result2 r = ss_switch2(e->sched_ctx, why, arg);
   Executor *now = (Executor *)r.w0;
   now->sched_ctx = r.from;
   return now;
 }
 
 uint32_t park(Thread *self, const Unlock *unlock) {
-  switch_out(current_executor(), kPark, unlock);
+  switch_out(current_executor(), kPark, reinterpret_cast<uintptr_t>(unlock));
   return self->wake_reason;
 }
 
@@ -211,19 +214,28 @@ static void finish_exit(Executor *e, Thread *t) {
 }
 
 static void schedule(Executor *e) {
-  while (Thread *t = find_runnable(e)) {
+  Thread *t = find_runnable(e);
+  while (t) {
     e->current = t;
     t->mb.executor_id = e->id;
     t->status.store(Status::Running, std::memory_order_relaxed);
     ss_result2 r = ss_switch2(t->ctx, (uintptr_t)e, 0);
     t->ctx = r.from;
     e->current = nullptr;
+    Thread *next = nullptr;
     switch (r.w0) {
     case kYield:
       t->status.store(Status::Runnable, std::memory_order_relaxed);
       e->rq.put(t, false, sched.global);
       if (sched.n > 1 && e->rq.size() > 1)
         wake_if_idle(); // let an idle executor steal the others
+      break;
+    case kSpawn: // child first; the parent waits in runnext, stealable
+      t->status.store(Status::Runnable, std::memory_order_relaxed);
+      e->rq.put(t, true, sched.global);
+      if (sched.n > 1)
+        wake_if_idle();
+      next = reinterpret_cast<Thread *>(r.w1);
       break;
     case kPark:
       if (const Unlock *u = reinterpret_cast<const Unlock *>(r.w1))
@@ -237,13 +249,14 @@ static void schedule(Executor *e) {
       fatal("scheduler: thread %llu switched back with reason %lu",
             (unsigned long long)t->id, (unsigned long)r.w0);
     }
+    t = next ? next : find_runnable(e);
   }
 }
 
 // --- threads
 
 [[noreturn]] static void exit_current() {
-  switch_out(current_executor(), kExit, nullptr);
+  switch_out(current_executor(), kExit);
   fatal("an exited thread was resumed");
 }
 
@@ -301,8 +314,7 @@ gt_thread_t gt_spawn(void (*fn)(void *), void *arg, const gt_attr *attr) {
   Executor *e = current_executor();
   Thread *t = spawn_on(e, fn, arg, attr);
   gt_thread_t h = t->handle();
-  e->rq.put(t, true, sched.global);
-  wake_if_idle();
+  switch_out(e, kSpawn, reinterpret_cast<uintptr_t>(t));
   return h;
 }
 
@@ -355,7 +367,7 @@ void gt_detach(gt_thread_t h) {
 
 void gt_yield(void) {
   self_or_die("gt_yield");
-  switch_out(current_executor(), kYield, nullptr);
+  switch_out(current_executor(), kYield);
 }
 
 void gt_exit(void) {

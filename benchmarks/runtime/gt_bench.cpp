@@ -1,0 +1,238 @@
+// The runtime's side of the green-thread benchmarks: the same programs as
+// peers/bench.go (Go) and peers/boost_fiber.cpp (Boost.Fiber), on the gt
+// runtime (whose switches are swapstack switches compiled by the fork).
+//
+// Usage:  gt-bench <bench> <executors> <n>
+// Prints: RESULT <bench> <executors> <n> <value> <unit>
+// Exits 1 (with a message on stderr) when a checksum is wrong.
+//
+//   skynet  skynet(0, n): each call with size > 1 spawns 10 detached threads
+//           for skynet(num + i*size/10, size/10) that send their sums on the
+//           parent's channel (capacity 10); the root runs in its own thread.
+//           Best of 3, ms.
+//   spawn   n threads that each add 1 to an atomic counter, spawned and joined
+//           in batches of 10000. Best of 3, ns/thread.
+//   yield   one executor, two threads each calling gt_yield() n times.
+//           Best of 3, ns/yield.
+//   chanpp  two threads ping-pong a counter over two unbuffered channels, n
+//           round trips. Best of 3, ns/roundtrip.
+//   memory  n threads each bump a counter and block receiving from one shared
+//           unbuffered channel; once all have started (+100 ms), resident
+//           memory growth (/proc/self/statm) / n, bytes/thread. One run.
+#include <gt/gt.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+constexpr long kBatch = 10000;
+long n_arg;
+std::string bench;
+double result;
+
+[[noreturn]] void fail(const char *msg, long got, long want) {
+  std::fprintf(stderr, "%s: got %ld, want %ld\n", msg, got, want);
+  std::exit(1);
+}
+
+template <class F> double best_of_3(F f) {
+  double best = 1e300;
+  for (int i = 0; i < 3; ++i) {
+    uint64_t t0 = gt_now_ns();
+    f();
+    best = std::min(best, double(gt_now_ns() - t0));
+  }
+  return best;
+}
+
+struct Sky {
+  gt_chan_t *out;
+  long num, size;
+};
+
+void skynet(void *p) {
+  Sky s = *static_cast<Sky *>(p);
+  delete static_cast<Sky *>(p);
+  long sum = s.num;
+  if (s.size > 1) {
+    gt_chan_t *ch = gt_chan_new(sizeof(long), 10);
+    long sub = s.size / 10;
+    for (long i = 0; i < 10; ++i)
+      gt_detach(gt_spawn(skynet, new Sky{ch, s.num + i * sub, sub}, nullptr));
+    sum = 0;
+    for (int i = 0; i < 10; ++i) {
+      long v;
+      gt_chan_recv(ch, &v);
+      sum += v;
+    }
+    gt_chan_free(ch);
+  }
+  gt_chan_send(s.out, &sum);
+}
+
+void bench_skynet() {
+  result = best_of_3([] {
+               gt_chan_t *ch = gt_chan_new(sizeof(long), 0);
+               gt_detach(gt_spawn(skynet, new Sky{ch, 0, n_arg}, nullptr));
+               long sum;
+               gt_chan_recv(ch, &sum);
+               gt_chan_free(ch);
+               if (sum != n_arg * (n_arg - 1) / 2)
+                 fail("skynet", sum, n_arg * (n_arg - 1) / 2);
+             }) /
+           1e6;
+}
+
+std::atomic<long> counter;
+void add_one(void *) { counter.fetch_add(1, std::memory_order_relaxed); }
+
+void bench_spawn() {
+  std::vector<gt_thread_t> h(kBatch);
+  result = best_of_3([&] {
+             counter = 0;
+             for (long done = 0; done < n_arg;) {
+               long m = std::min(kBatch, n_arg - done);
+               for (long i = 0; i < m; ++i)
+                 h[i] = gt_spawn(add_one, nullptr, nullptr);
+               for (long i = 0; i < m; ++i)
+                 gt_join(h[i]);
+               done += m;
+             }
+             if (counter != n_arg)
+               fail("spawn", counter, n_arg);
+           }) /
+           n_arg;
+}
+
+long yields;
+void yielder(void *) {
+  for (long i = 0; i < n_arg; ++i) {
+    gt_yield();
+    ++yields; // one executor: no race
+  }
+}
+
+void bench_yield() {
+  result = best_of_3([] {
+             yields = 0;
+             gt_thread_t a = gt_spawn(yielder, nullptr, nullptr);
+             gt_thread_t b = gt_spawn(yielder, nullptr, nullptr);
+             gt_join(a);
+             gt_join(b);
+             if (yields != 2 * n_arg)
+               fail("yield", yields, 2 * n_arg);
+           }) /
+           (2.0 * n_arg);
+}
+
+gt_chan_t *c1, *c2;
+void pong(void *) {
+  for (long i = 0; i < n_arg; ++i) {
+    long v;
+    gt_chan_recv(c1, &v);
+    ++v;
+    gt_chan_send(c2, &v);
+  }
+}
+
+void bench_chanpp() {
+  result = best_of_3([] {
+             c1 = gt_chan_new(sizeof(long), 0);
+             c2 = gt_chan_new(sizeof(long), 0);
+             gt_thread_t b = gt_spawn(pong, nullptr, nullptr);
+             for (long i = 0; i < n_arg; ++i) {
+               long v = i;
+               gt_chan_send(c1, &v);
+               gt_chan_recv(c2, &v);
+               if (v != i + 1)
+                 fail("chanpp", v, i + 1);
+             }
+             gt_join(b);
+             gt_chan_free(c1);
+             gt_chan_free(c2);
+           }) /
+           n_arg;
+}
+
+long rss_bytes() {
+  long pages = 0, resident = 0;
+  FILE *f = std::fopen("/proc/self/statm", "r");
+  if (!f || std::fscanf(f, "%ld %ld", &pages, &resident) != 2)
+    std::exit(2);
+  std::fclose(f);
+  return resident * sysconf(_SC_PAGESIZE);
+}
+
+std::atomic<long> started;
+gt_chan_t *gate;
+gt_waitgroup_t finished;
+void parked(void *) {
+  started.fetch_add(1);
+  gt_chan_recv(gate, nullptr);
+  gt_waitgroup_done(&finished);
+}
+
+void bench_memory() {
+  gate = gt_chan_new(0, 0);
+  long before = rss_bytes();
+  gt_waitgroup_add(&finished, n_arg);
+  for (long i = 0; i < n_arg; ++i)
+    gt_detach(gt_spawn(parked, nullptr, nullptr));
+  while (started.load() < n_arg)
+    gt_sleep_for(1000000);
+  gt_sleep_for(100000000);
+  result = double(rss_bytes() - before) / n_arg;
+  gt_chan_close(gate);
+  gt_waitgroup_wait(&finished);
+  gt_chan_free(gate);
+}
+
+void main_thread(void *) {
+  if (bench == "skynet")
+    bench_skynet();
+  else if (bench == "spawn")
+    bench_spawn();
+  else if (bench == "yield")
+    bench_yield();
+  else if (bench == "chanpp")
+    bench_chanpp();
+  else if (bench == "memory")
+    bench_memory();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  static const char *units[][2] = {{"skynet", "ms"},
+                                   {"spawn", "ns/thread"},
+                                   {"yield", "ns/yield"},
+                                   {"chanpp", "ns/roundtrip"},
+                                   {"memory", "bytes/thread"}};
+  const char *unit = nullptr;
+  if (argc == 4)
+    for (auto &u : units)
+      if (bench = argv[1], bench == u[0])
+        unit = u[1];
+  if (!unit) {
+    std::fprintf(stderr,
+                 "usage: gt-bench skynet|spawn|yield|chanpp|memory "
+                 "<executors> <n>\n");
+    return 2;
+  }
+  unsigned executors = std::atoi(argv[2]);
+  if (bench == "yield")
+    executors = 1;
+  n_arg = std::atol(argv[3]);
+  gt_config cfg{executors, 0};
+  gt_run(&cfg, main_thread, nullptr);
+  std::printf("RESULT %s %u %ld %.2f %s\n", bench.c_str(), executors, n_arg,
+              result, unit);
+  return 0;
+}
