@@ -28,11 +28,13 @@ endfunction()
 
 # swapstack_c_object(<out-var> <file.c|file.cpp> [FLAGS <clang flags>...]
 #                    [LLC_FLAGS <flags>...])
-#   Compiles C or C++ that uses runtime/include/swapstack/swapstack.h:
-#   clang-19 emits optimised IR, the fork's opt runs lower-swapstack-builtins
-#   (which turns the declared builtins into swapstack switches, llvm.newstack
-#   and entry functions), and the fork's llc emits the object, whose path is
-#   appended to <out-var>. Default flags: -O2.
+#   Compiles C or C++ that uses runtime/include/swapstack/swapstack.h, or
+#   that runs on green threads: clang-19 emits IR without optimising it; the
+#   fork's opt runs swapstack-safe-tls (thread-local addresses are never
+#   reused across a call, which may resume on another OS thread), the -O2
+#   pipeline, and lower-swapstack-builtins (which turns the declared builtins
+#   into swapstack switches, llvm.newstack and entry functions); the fork's
+#   llc emits the object, whose path is appended to <out-var>.
 set(SWAPSTACK_OPT "${SWAPSTACK_LLVM_BIN}/opt")
 set(SWAPSTACK_INCLUDE "${CMAKE_CURRENT_LIST_DIR}/../runtime/include")
 
@@ -49,10 +51,12 @@ function(swapstack_c_object out_var source)
   endif()
   add_custom_command(
     OUTPUT "${lowered}"
-    COMMAND "${compiler}" -O2 -fPIC -I "${SWAPSTACK_INCLUDE}" ${ARG_FLAGS}
+    COMMAND "${compiler}" -O2 -Xclang -disable-llvm-passes -fPIC
+            -I "${SWAPSTACK_INCLUDE}" ${ARG_FLAGS}
             -MD -MF "${CMAKE_CURRENT_BINARY_DIR}/${name}.d" -MT "${lowered}"
             -emit-llvm -c "${src}" -o "${CMAKE_CURRENT_BINARY_DIR}/${name}.bc"
-    COMMAND "${SWAPSTACK_OPT}" -passes=lower-swapstack-builtins
+    COMMAND "${SWAPSTACK_OPT}"
+            "-passes=swapstack-safe-tls,default<O2>,lower-swapstack-builtins"
             "${CMAKE_CURRENT_BINARY_DIR}/${name}.bc" -o "${lowered}"
     DEPENDS "${src}" "${SWAPSTACK_OPT}"
     DEPFILE "${CMAKE_CURRENT_BINARY_DIR}/${name}.d"

@@ -21,7 +21,7 @@ import tempfile
 
 UPSTREAM_SUITES = ["CodeGen/X86", "CodeGen/AArch64", "Verifier", "Assembler",
                    "Bitcode", "Transforms/PreISelIntrinsicLowering",
-                   "Transforms/LowerSwapStackBuiltins"]
+                   "Transforms/LowerSwapStackBuiltins", "Transforms/SwapStackSafeTLS"]
 PASS_CODES = {"PASS", "XFAIL"}
 SKIP_CODES = {"UNSUPPORTED", "EXCLUDED"}
 

@@ -70,7 +70,17 @@ uint32_t RunQueue::grab(Thread **batch, bool take_runnext) {
       if (!take_runnext)
         return 0;
       Thread *next = runnext_.load(std::memory_order_acquire);
-      if (!next || !runnext_.compare_exchange_strong(
+      if (!next)
+        return 0;
+      // A thread just put in runnext is usually about to run on its owner
+      // (a channel hand-off takes well under a microsecond); give the owner
+      // that time, as Go does, instead of bouncing the thread between
+      // executors.
+      uint64_t until = now_ns() + 3000;
+      while (runnext_.load(std::memory_order_relaxed) == next &&
+             now_ns() < until)
+        cpu_relax();
+      if (!runnext_.compare_exchange_strong(
                        next, nullptr, std::memory_order_acq_rel))
         return 0;
       batch[0] = next;

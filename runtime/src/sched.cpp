@@ -183,8 +183,23 @@ static Thread *find_runnable(Executor *e) {
         e->spinning = true;
         sched.nspinning.fetch_add(1);
       }
-      if (e->spinning)
+      // Keep looking for a short while before sleeping: a spinning executor
+      // spares whoever makes work next a futex wake-up (wake_if_idle skips
+      // it while anyone spins).
+      uint64_t until = 0;
+      while (e->spinning && !t) {
         t = steal(e);
+        if (!t)
+          t = sched.global.get_batch(e->rq, 128, sched.n, sched.global);
+        if (t || sched.shutdown.load(std::memory_order_relaxed))
+          break;
+        uint64_t now = now_ns();
+        if (!until)
+          until = now + 50000;
+        else if (now >= until)
+          break;
+        cpu_relax();
+      }
     }
     if (t) {
       if (e->spinning)

@@ -15,6 +15,12 @@ import signal
 import subprocess
 import sys
 
+# The fork's pipeline for C compiled by clang-19 -O2 -Xclang -disable-llvm-passes
+# (cmake/SwapStack.cmake uses the same): thread-local accesses are made safe
+# across switches before the optimiser could merge them (llvm-project 98479),
+# then the -O2 pipeline, then the swapstack builtins are lowered.
+C_PIPELINE = "swapstack-safe-tls,default<O2>,lower-swapstack-builtins"
+
 TARGETS = {
     "x86_64": {
         "triple": "x86_64-linux-gnu",
@@ -78,16 +84,17 @@ def main():
         obj, exe = f"{args.tmp}.{cfg}.o", f"{args.tmp}.{cfg}"
         ir = args.source
         if args.source.endswith(".c"):
-            # C: clang-19 -O2 to IR, then the fork's builtin lowering, once per
-            # target in this run.
+            # C: clang-19 -O2 to unoptimised IR, then the fork's pipeline for C
+            # (the same as cmake/SwapStack.cmake's), once per target in this run.
             if tgt not in lowered_c:
                 bc, lowered = f"{args.tmp}.{tgt}.bc", f"{args.tmp}.{tgt}.lowered.bc"
                 p = run(["clang-19", f"--target={t['triple']}", "-O2", "-fPIC",
+                         "-Xclang", "-disable-llvm-passes",
                          *[f"-I{i}" for i in args.include], "-emit-llvm", "-c",
                          args.source, "-o", bc])
                 if p.returncode != 0:
                     sys.exit(f"{cfg}: clang failed:\n{p.stderr}")
-                p = run([args.opt, "-passes=lower-swapstack-builtins", bc, "-o", lowered])
+                p = run([args.opt, f"-passes={C_PIPELINE}", bc, "-o", lowered])
                 if p.returncode != 0:
                     sys.exit(f"{cfg}: opt failed:\n{p.stderr}")
                 lowered_c[tgt] = lowered
