@@ -62,6 +62,22 @@ FreeStack *link_of(char *lo, size_t size) {
   return reinterpret_cast<FreeStack *>(lo + size - sizeof(FreeStack));
 }
 
+// Whether touching `guard` faults. Checked once: an emulator (qemu-user) may
+// accept MADV_GUARD_INSTALL and ignore it. A write(2) from a guard region
+// fails with EFAULT instead of faulting.
+bool guard_faults(char *guard) {
+  static std::atomic<int> verdict{-1}; // racing checks agree
+  if (verdict.load() < 0) {
+    int fds[2];
+    if (pipe(fds) != 0)
+      return false;
+    verdict = write(fds[1], guard, 1) < 0 && errno == EFAULT;
+    close(fds[0]);
+    close(fds[1]);
+  }
+  return verdict.load() == 1;
+}
+
 bool carve(unsigned cls, Stack *out) {
   size_t size = size_t(1) << (cls + kMinShift);
   size_t slot = size + page_size;
@@ -79,7 +95,8 @@ bool carve(unsigned cls, Stack *out) {
   char *guard = c.cursor;
   c.cursor += slot;
   if (!use_mprotect.load(std::memory_order_relaxed) &&
-      madvise(guard, page_size, MADV_GUARD_INSTALL) != 0)
+      (madvise(guard, page_size, MADV_GUARD_INSTALL) != 0 ||
+       !guard_faults(guard)))
     use_mprotect.store(true, std::memory_order_relaxed);
   if (use_mprotect.load(std::memory_order_relaxed) &&
       mprotect(guard, page_size, PROT_NONE) != 0)
