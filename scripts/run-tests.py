@@ -10,7 +10,8 @@ Suites:
   exec      the executed end-to-end programs in llvm/tests (X86-64 natively,
             AArch64 under qemu-aarch64).
   runtime   the runtime's self-checking test programs (build/runtime/tests/
-            test-*), each run with 1 executor and with one per CPU.
+            test-*, and build/aarch64/... under qemu-aarch64), each run with
+            1 executor and with one per CPU.
 """
 import argparse
 import json
@@ -117,26 +118,33 @@ def main():
         problems += [f"FAILED: {n}" for n in bad]
 
     if "runtime" in suites:
-        bin_dir = os.path.join(args.root, "build", "runtime", "tests")
-        tests = sorted(f for f in os.listdir(bin_dir) if f.startswith("test-"))
+        # Each test program with 1 executor and with one per CPU, natively and
+        # (the AArch64 build) under qemu-aarch64.
+        builds = [("x86-64", os.path.join(args.root, "build"), []),
+                  ("aarch64", os.path.join(args.root, "build", "aarch64"),
+                   ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"])]
         p = bad = 0
-        for name in tests:
-            for executors in sorted({1, os.cpu_count() or 1}):
-                env = dict(os.environ, GT_EXECUTORS=str(executors))
-                try:
-                    proc = subprocess.run([os.path.join(bin_dir, name)], env=env,
-                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                          text=True, timeout=300)
-                    ok, out = proc.returncode == 0, proc.stdout
-                except subprocess.TimeoutExpired as e:
-                    ok, out = False, f"timed out after 300 s\n{e.stdout or ''}"
-                if ok:
-                    p += 1
-                else:
-                    bad += 1
-                    sys.stdout.write(out)
-                    problems.append(f"FAILED: runtime {name} (GT_EXECUTORS={executors})")
-        print(f"runtime  {'runtime/tests (1 and all executors)':38} {p + bad:5} tests: "
+        for arch, build, runner in builds:
+            bin_dir = os.path.join(build, "runtime", "tests")
+            tests = sorted(f for f in os.listdir(bin_dir) if f.startswith("test-")
+                           and os.access(os.path.join(bin_dir, f), os.X_OK))
+            for name in tests:
+                for executors in sorted({1, os.cpu_count() or 1}):
+                    env = dict(os.environ, GT_EXECUTORS=str(executors))
+                    try:
+                        proc = subprocess.run(runner + [os.path.join(bin_dir, name)], env=env,
+                                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                              text=True, timeout=300)
+                        ok, out = proc.returncode == 0, proc.stdout
+                    except subprocess.TimeoutExpired as e:
+                        ok, out = False, f"timed out after 300 s\n{e.stdout or ''}"
+                    if ok:
+                        p += 1
+                    else:
+                        bad += 1
+                        sys.stdout.write(out)
+                        problems.append(f"FAILED: runtime {arch} {name} (GT_EXECUTORS={executors})")
+        print(f"runtime  {'runtime/tests (x86-64 + AArch64/qemu)':38} {p + bad:5} tests: "
               f"{p:5} passed, {bad} failed")
         passed += p
         failed += bad

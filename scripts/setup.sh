@@ -28,3 +28,8 @@ cmake -S "$ROOT" -B "$ROOT/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
   -DCMAKE_ASM_COMPILER=clang-19 -DSWAPSTACK_LLVM_BIN="$TREE/build/bin" >/dev/null
 ninja -C "$ROOT/build"
+# The runtime and its tests for AArch64 (run under qemu-aarch64).
+cmake -S "$ROOT" -B "$ROOT/build/aarch64" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/aarch64-linux-gnu.cmake" \
+  -DSWAPSTACK_RUNTIME_ONLY=ON -DSWAPSTACK_LLVM_BIN="$TREE/build/bin" >/dev/null
+ninja -C "$ROOT/build/aarch64"

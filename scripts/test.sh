@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of the project (after scripts/setup.sh):
 #   1. the upstream lit suites the fork touches (CodeGen/X86, CodeGen/AArch64,
-#      Verifier, Assembler, Bitcode, Transforms/PreISelIntrinsicLowering), which
+#      Verifier, Assembler, Bitcode, Transforms/PreISelIntrinsicLowering and the
+#      fork's Transforms suites), which
 #      include the fork's own lit tests; any failure not in
 #      llvm/upstream-baseline.txt is a regression;
 #   2. the executed end-to-end programs in llvm/tests (X86-64 natively,
-#      AArch64 under qemu-aarch64).
+#      AArch64 under qemu-aarch64);
+#   3. the runtime's test programs (runtime/tests), with 1 executor and with
+#      one per CPU, X86-64 natively and AArch64 under qemu-aarch64.
 # Ends with the line "N passed, N failed".
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
