@@ -21,21 +21,26 @@ struct Executor {
   Executor *idle_next = nullptr;
   std::atomic<uint32_t> note{0}; // futex word: 1 = woken
   pthread_t os{};
+  // Free thread records and a block of thread ids (threads.cpp).
+  Thread *free_threads = nullptr;
+  uint32_t nfree_threads = 0;
+  uint64_t next_id = 0, end_id = 0;
   // Default-size stacks kept for this executor (stacks.cpp).
   static constexpr uint32_t kStackCache = 64;
   uint32_t nstacks = 0;
   Stack stacks[kStackCache];
 };
 
+// Groups written by different parties live on separate cache lines.
 struct Sched {
-  Executor *execs = nullptr;
+  Executor *execs = nullptr; // read-mostly
   uint32_t n = 0;
-  GlobalQueue global;
-  std::atomic<uint32_t> nidle{0};
-  std::atomic<uint32_t> nspinning{0};
-  SpinLock idle_lk;
-  Executor *idle_head = nullptr;
   std::atomic<bool> shutdown{false};
+  alignas(64) GlobalQueue global;
+  alignas(64) std::atomic<uint32_t> nidle{0};
+  std::atomic<uint32_t> nspinning{0};
+  alignas(64) SpinLock idle_lk;
+  Executor *idle_head = nullptr;
 };
 extern Sched sched;
 

@@ -149,10 +149,12 @@ size_t stack_default_size();
 void stack_set_default_size(size_t size);
 
 // Threads table (threads.cpp).
-Thread *thread_new();
-void thread_free(Thread *t);
+// `e`: the calling executor's cache, or nullptr.
+Thread *thread_new(Executor *e);
+void thread_free(Executor *e, Thread *t);
+void thread_cache_drain(Executor *e);
 Thread *thread_from_handle(gt_thread_t h); // nullptr if never valid
-uint64_t thread_next_id();
+uint64_t thread_next_id(Executor *e);
 
 // Fatal errors naming the current green thread.
 [[noreturn]] void fatal(const char *fmt, ...)

@@ -76,9 +76,10 @@ uint32_t RunQueue::grab(Thread **batch, bool take_runnext) {
       // (a channel hand-off takes well under a microsecond); give the owner
       // that time, as Go does, instead of bouncing the thread between
       // executors.
+      // Wait without touching the victim's cache lines, which its owner
+      // writes on every spawn and wake-up.
       uint64_t until = now_ns() + 3000;
-      while (runnext_.load(std::memory_order_relaxed) == next &&
-             now_ns() < until)
+      while (now_ns() < until)
         cpu_relax();
       if (!runnext_.compare_exchange_strong(
                        next, nullptr, std::memory_order_acq_rel))

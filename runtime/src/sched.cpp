@@ -198,7 +198,8 @@ static Thread *find_runnable(Executor *e) {
           until = now + 50000;
         else if (now >= until)
           break;
-        cpu_relax();
+        for (int i = 0; i < 32; ++i) // back off: polling victims' queue
+          cpu_relax();               // lines slows their owners down
       }
     }
     if (t) {
@@ -218,7 +219,7 @@ static void finish_exit(Executor *e, Thread *t) {
   t->exited = true;
   if (t->join == kDetached) {
     t->lk.unlock();
-    thread_free(t);
+    thread_free(e, t);
     return;
   }
   Thread *joiner = t->joiner;
@@ -288,12 +289,12 @@ static Thread *spawn_on(Executor *e, void (*fn)(void *), void *arg,
                         const gt_attr *attr) {
   size_t size = attr && attr->stack_size ? attr->stack_size
                                          : stack_default_size();
-  Thread *t = thread_new();
+  Thread *t = thread_new(e);
   if (!stack_alloc(e, size, &t->stack))
     fatal("gt_spawn: cannot allocate a %zu-byte stack: out of memory", size);
   t->fn = fn;
   t->arg = arg;
-  t->id = thread_next_id();
+  t->id = thread_next_id(e);
   std::memset(&t->mb, 0, sizeof t->mb);
   t->mb.stack_limit = (uintptr_t)t->stack.lo;
   if (attr && attr->name)
@@ -362,7 +363,7 @@ int gt_join(gt_thread_t h) {
     }
   }
   t->lk.unlock();
-  thread_free(t);
+  thread_free(current_executor(), t);
   return GT_OK;
 }
 
@@ -373,7 +374,7 @@ void gt_detach(gt_thread_t h) {
     fatal("gt_detach: thread %llu is being joined", (unsigned long long)t->id);
   if (t->exited) {
     t->lk.unlock();
-    thread_free(t);
+    thread_free(current_executor(), t);
     return;
   }
   t->join = kDetached;
@@ -462,9 +463,11 @@ int gt_run(const gt_config *config, void (*main_fn)(void *), void *arg) {
   executor_main(&sched.execs[0]);
   for (unsigned i = 1; i < n; ++i)
     pthread_join(sched.execs[i].os, nullptr);
-  for (unsigned i = 0; i < n; ++i)
+  for (unsigned i = 0; i < n; ++i) {
     for (uint32_t k = 0; k < sched.execs[i].nstacks; ++k)
       stack_free(nullptr, sched.execs[i].stacks[k]);
+    thread_cache_drain(&sched.execs[i]);
+  }
   delete[] sched.execs;
   sched.execs = nullptr;
   sched.n = 0;

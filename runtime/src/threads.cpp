@@ -3,7 +3,11 @@
 // Records live in chunks that are never freed, and a handle is (generation,
 // slot). Freeing a record bumps its generation, so a handle that was joined
 // or detached is recognised as stale instead of reaching a reused record.
-#include "internal.h"
+//
+// Free records and thread ids are handed out from per-executor caches that
+// trade batches with the global pool, so that executors spawning and
+// finishing threads in parallel do not fight over one lock or counter.
+#include "executor.h"
 
 #include <new>
 
@@ -13,31 +17,61 @@ static constexpr uint32_t kChunkBits = 12, kChunk = 1u << kChunkBits;
 static constexpr uint32_t kMaxChunks = 1u << 13; // 32M threads
 
 static Thread *chunks[kMaxChunks];
-static std::atomic<uint32_t> nslots{0}; // slots ever handed out
-static SpinLock free_lk;
+alignas(64) static std::atomic<uint32_t> nslots{0}; // slots ever handed out
+alignas(64) static SpinLock free_lk;
 static Thread *free_list;
-static std::atomic<uint64_t> next_id{1};
+alignas(64) static std::atomic<uint64_t> next_id{1};
+static constexpr uint32_t kIdBlock = 1024, kBatch = 32;
 
-uint64_t thread_next_id() { return next_id.fetch_add(1); }
+uint64_t thread_next_id(Executor *e) {
+  if (!e)
+    return next_id.fetch_add(1);
+  if (e->next_id == e->end_id) {
+    e->next_id = next_id.fetch_add(kIdBlock);
+    e->end_id = e->next_id + kIdBlock;
+  }
+  return e->next_id++;
+}
 
-Thread *thread_new() {
-  free_lk.lock();
-  Thread *t = free_list;
-  if (t) {
-    free_list = t->next;
+// A never-used record; free_lk is held.
+static Thread *new_slot() {
+  uint32_t slot = nslots.load(std::memory_order_relaxed);
+  if (slot == kChunk * kMaxChunks)
+    fatal("gt_spawn: too many threads (%u)", slot);
+  if (slot % kChunk == 0)
+    chunks[slot >> kChunkBits] = new (std::nothrow) Thread[kChunk];
+  if (!chunks[slot >> kChunkBits])
+    fatal("gt_spawn: out of memory for thread records");
+  Thread *t = &chunks[slot >> kChunkBits][slot % kChunk];
+  t->slot = slot;
+  t->gen = 1;
+  nslots.store(slot + 1, std::memory_order_release);
+  return t;
+}
+
+Thread *thread_new(Executor *e) {
+  if (e && !e->free_threads) { // refill the cache with a batch
+    free_lk.lock();
+    for (uint32_t i = 0; i < kBatch; ++i) {
+      Thread *t = free_list ? free_list : new_slot();
+      if (t == free_list)
+        free_list = t->next;
+      t->next = e->free_threads;
+      e->free_threads = t;
+    }
+    e->nfree_threads = kBatch;
     free_lk.unlock();
+  }
+  Thread *t;
+  if (e) {
+    t = e->free_threads;
+    e->free_threads = t->next;
+    --e->nfree_threads;
   } else {
-    uint32_t slot = nslots.load(std::memory_order_relaxed);
-    if (slot == kChunk * kMaxChunks)
-      fatal("gt_spawn: too many threads (%u)", slot);
-    if (slot % kChunk == 0)
-      chunks[slot >> kChunkBits] = new (std::nothrow) Thread[kChunk];
-    if (!chunks[slot >> kChunkBits])
-      fatal("gt_spawn: out of memory for thread records");
-    t = &chunks[slot >> kChunkBits][slot % kChunk];
-    t->slot = slot;
-    t->gen = 1;
-    nslots.store(slot + 1, std::memory_order_release);
+    free_lk.lock();
+    t = free_list ? free_list : new_slot();
+    if (t == free_list)
+      free_list = t->next;
     free_lk.unlock();
   }
   t->next = nullptr;
@@ -48,14 +82,42 @@ Thread *thread_new() {
   return t;
 }
 
-void thread_free(Thread *t) {
+void thread_free(Executor *e, Thread *t) {
   t->lk.lock();
   ++t->gen;
   t->lk.unlock();
+  if (e) {
+    t->next = e->free_threads;
+    e->free_threads = t;
+    if (++e->nfree_threads < 2 * kBatch)
+      return;
+    // Give a batch back.
+    Thread *first = e->free_threads, *last = first;
+    for (uint32_t i = 1; i < kBatch; ++i)
+      last = last->next;
+    e->free_threads = last->next;
+    e->nfree_threads -= kBatch;
+    free_lk.lock();
+    last->next = free_list;
+    free_list = first;
+    free_lk.unlock();
+    return;
+  }
   free_lk.lock();
   t->next = free_list;
   free_list = t;
   free_lk.unlock();
+}
+
+void thread_cache_drain(Executor *e) {
+  while (Thread *t = e->free_threads) {
+    e->free_threads = t->next;
+    free_lk.lock();
+    t->next = free_list;
+    free_list = t;
+    free_lk.unlock();
+  }
+  e->nfree_threads = 0;
 }
 
 Thread *thread_from_handle(gt_thread_t h) {

@@ -19,9 +19,9 @@ struct Timer {
   uint64_t gen;
   bool operator>(const Timer &o) const { return deadline > o.deadline; }
 };
-SpinLock lk;
+alignas(64) SpinLock lk;
 std::vector<Timer> heap; // min-heap on deadline
-std::atomic<uint64_t> earliest{UINT64_MAX};
+alignas(64) std::atomic<uint64_t> earliest{UINT64_MAX}; // read by every tick
 } // namespace
 
 uint64_t now_ns() {

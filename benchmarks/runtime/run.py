@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Runs the green-thread benchmarks side by side, gt against Go (Debian
+golang-go) and Boost.Fiber (Debian libboost-fiber-dev, work_stealing), and
+prints one table. Each program prints "RESULT <bench> <executors> <n> <value>
+<unit>"; see gt_bench.cpp and peers/ for what each benchmark does.
+
+  run.py --build BUILD_DIR [--quick]
+
+A row whose peer would need more memory than the machine has available is
+skipped and says so (estimated from the 1M-thread run).
+"""
+import argparse
+import os
+import subprocess
+import functools
+import sys
+
+print = functools.partial(print, flush=True)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CPUS = os.cpu_count() or 1
+
+# (bench, executors, n, target as "gt <= X * Go" or None)
+ROWS = [
+    ("skynet", CPUS, 1000000, 0.5),
+    ("skynet", 1, 1000000, 0.5),
+    ("spawn", CPUS, 100000, None),
+    ("yield", 1, 1000000, None),
+    ("chanpp", CPUS, 200000, None),
+    ("chanpp", 1, 200000, None),
+    ("memory", CPUS, 1000000, None),
+    ("memory", CPUS, 10000000, None),
+]
+MEMORY_TARGET = 1024  # bytes per parked thread
+
+
+def mem_available():
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def run(cmd, env=None):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, env=env, timeout=1200)
+    for line in p.stdout.splitlines():
+        if line.startswith("RESULT "):
+            f = line.split()
+            return float(f[4]), f[5]
+    raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True, help="the project's build directory")
+    ap.add_argument("--quick", action="store_true", help="1/10 of the sizes")
+    args = ap.parse_args()
+    out = os.path.join(os.path.abspath(args.build), "benchmarks", "runtime")
+    go_bin = os.path.join(out, "peer-go")
+    env = dict(os.environ, GO111MODULE="off", GOCACHE=os.path.join(out, "gocache"))
+    subprocess.run(["go", "build", "-o", go_bin, os.path.join(HERE, "peers", "bench.go")],
+                   check=True, env=env)
+    progs = [("gt", os.path.join(out, "gt-bench")), ("Go", go_bin),
+             ("Boost.Fiber", os.path.join(out, "peer-boost-fiber"))]
+    print(f"{'benchmark':8} {'exec':>4} {'threads':>9}  " +
+          "".join(f"{name:>14}" for name, _ in progs) + f"  {'gt/Go':>6}  target")
+    per_thread = {}  # memory bytes/thread at 1M, to size the 10M row
+    failed = False
+    for bench, execs, n, target in ROWS:
+        if args.quick:
+            n //= 10
+        values, unit = {}, ""
+        for name, prog in progs:
+            if bench == "memory" and (name, bench) in per_thread and n > 1000000:
+                need = per_thread[(name, bench)] * n * 1.2
+                if need > mem_available():
+                    values[name] = f"skip:{need / 2**30:.0f}G"
+                    continue
+            # Boost.Fiber's skynet with one thread keeps the whole tree of
+            # 128 KiB stacks alive (10 GB): too slow and big to be useful.
+            if name == "Boost.Fiber" and bench == "skynet" and execs == 1:
+                values[name] = "skip"
+                continue
+            try:
+                v, unit = run([prog, bench, str(execs), str(n)])
+                values[name] = v
+                if bench == "memory":
+                    per_thread[(name, bench)] = v
+            except (RuntimeError, subprocess.TimeoutExpired) as e:
+                print(f"  {name} {bench}: {e}", file=sys.stderr)
+                values[name] = "fail"
+                failed = failed or name == "gt"
+        cells = "".join(f"{v:>14.2f}" if isinstance(v, float) else f"{v:>14}"
+                        for v in (values[name] for name, _ in progs))
+        ratio, verdict = "", ""
+        gt, go = values.get("gt"), values.get("Go")
+        if isinstance(gt, float) and isinstance(go, float) and go > 0:
+            ratio = f"{gt / go:6.2f}"
+        if target and ratio:
+            verdict = f"<= {target}x Go: {'met' if gt / go <= target else 'NOT met'}"
+        if bench == "memory" and isinstance(gt, float):
+            verdict = (f"<= {MEMORY_TARGET} B: "
+                       f"{'met' if gt <= MEMORY_TARGET else 'NOT met'}")
+        print(f"{bench:8} {execs:>4} {n:>9}  {cells}  {ratio:>6}  {verdict}  ({unit})")
+    print(f"machine: {CPUS} CPUs; values: skynet ms, spawn ns/thread, yield ns/yield, "
+          "chanpp ns/roundtrip, memory resident bytes/parked thread")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
