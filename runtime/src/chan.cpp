@@ -232,15 +232,19 @@ int chan_op(gt_chan *c, int op, void *elem, int *closed, const char *api) {
     *closed = k.closed;
     return GT_OK;
   }
-  Waiter w;
-  w.t = self;
-  w.gen = begin_wait(self);
-  w.elem = elem;
+  Waiter &w = *self->own_waiter(begin_wait(self));
   w.index = 0;
   if (cancel_pending(self) && cancel_own_wait(self)) {
     c->lk.unlock();
     return GT_CANCELED;
   }
+  // Small elements travel through the thread record, so that nothing on
+  // this stack is touched while parked and the stack may be compacted.
+  bool small = c->elem_size <= sizeof self->elem_buf;
+  w.elem = elem && small ? self->elem_buf : elem;
+  if (op == GT_SEND && elem && small)
+    std::memcpy(self->elem_buf, elem, c->elem_size);
+  self->compactable = small;
   (op == GT_SEND ? c->sendq : c->recvq).push(&w);
   uint32_t why = park_locked(self, &c->lk);
   if (why == kWokenCanceled) {
@@ -252,6 +256,8 @@ int chan_op(gt_chan *c, int op, void *elem, int *closed, const char *api) {
   }
   if (why == kWokenClosed && op == GT_SEND)
     send_on_closed(c);
+  if (op == GT_RECV && elem && small)
+    std::memcpy(elem, self->elem_buf, c->elem_size);
   *closed = why == kWokenClosed;
   return GT_OK;
 }

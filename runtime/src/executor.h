@@ -21,10 +21,19 @@ struct Executor {
   Executor *idle_next = nullptr;
   std::atomic<uint32_t> note{0}; // futex word: 1 = woken
   pthread_t os{};
+  // Threads spawned and exited here; their sums give the live threads.
+  std::atomic<uint64_t> spawned{0}, exited{0};
   // Free thread records and a block of thread ids (threads.cpp).
   Thread *free_threads = nullptr;
   uint32_t nfree_threads = 0;
   uint64_t next_id = 0, end_id = 0;
+  // Compacted stacks whose pages are still to be dropped (stacks.cpp).
+  static constexpr uint32_t kDropBatch = 64;
+  uint32_t ndrop = 0;
+  Thread *drop[kDropBatch];
+  // Free stacks whose pages are to be dropped before they are pooled.
+  uint32_t ncold = 0;
+  Stack cold[kDropBatch];
   // Default-size stacks kept for this executor (stacks.cpp).
   static constexpr uint32_t kStackCache = 64;
   uint32_t nstacks = 0;

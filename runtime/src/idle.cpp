@@ -100,6 +100,7 @@ static void leave_idle(Executor *e) {
 }
 
 void idle_wait(Executor *e) {
+  stack_drop_pending(e);
   if (e->spinning) {
     e->spinning = false;
     sched.nspinning.fetch_sub(1);

@@ -63,6 +63,18 @@ struct Stack {
 
 enum class Status : uint32_t { Runnable, Running, Parked, Dead };
 
+struct Thread;
+
+// An entry in a wait queue (waitq.h).
+struct Waiter {
+  Thread *t = nullptr;
+  uint64_t gen = 0;
+  Waiter *prev = nullptr, *next = nullptr;
+  void *elem = nullptr; // channel element to send / buffer to receive into
+  int32_t index = -1;   // select case index
+  bool linked = false;
+};
+
 enum WakeReason : uint32_t { kWokenNone, kWokenSignal, kWokenTimer,
                              kWokenCanceled, kWokenClosed };
 
@@ -89,7 +101,24 @@ struct Thread {
   Thread *joiner = nullptr;
   uint64_t joiner_gen = 0;
   char name[24] = {};
+  // While parked, others touch only these (never the thread's stack), so
+  // that a parked thread's stack can be compacted (stacks.cpp): its wait-queue
+  // entry and a buffer for a channel element.
+  Waiter wait;
+  alignas(16) unsigned char elem_buf[16];
+  bool compactable = false; // for the current park; reset by begin_wait
+  void *saved = nullptr;    // the compacted stack's live bytes
+  size_t saved_len = 0;
+  // Whether the compacted stack's pages are still to be dropped (stacks.cpp).
+  std::atomic<uint8_t> drop_state{0};
 
+  // The thread's own wait-queue entry for a new wait episode `gen`.
+  Waiter *own_waiter(uint64_t g) {
+    wait = Waiter{};
+    wait.t = this;
+    wait.gen = g;
+    return &wait;
+  }
   gt_thread_t handle() const { return (uint64_t(gen) << 32) | (slot + 1); }
 };
 
@@ -147,6 +176,12 @@ void stacks_executor_init(); // the executor thread's alternate signal stack
 void stacks_executor_fini();
 size_t stack_default_size();
 void stack_set_default_size(size_t size);
+// Stack compaction of parked threads: copies the live part of a parked
+// thread's stack aside and returns its pages to the kernel; restore before
+// resuming it.
+void stack_compact(Executor *e, Thread *t);
+void stack_restore(Thread *t);
+void stack_drop_pending(Executor *e); // drop the pages of compacted stacks
 
 // Threads table (threads.cpp).
 // `e`: the calling executor's cache, or nullptr.

@@ -93,6 +93,7 @@ uint64_t begin_wait(Thread *t, bool cancellable) {
   uint64_t gen = ++t->park_gen;
   t->wake_reason = kWokenNone;
   t->wake_index = -1;
+  t->compactable = false;
   t->park_word.store(gen << 2 | (cancellable ? kWaiting : kWaitingNoCancel),
                      std::memory_order_seq_cst);
   return gen;
@@ -211,7 +212,21 @@ static Thread *find_runnable(Executor *e) {
   }
 }
 
+// Compaction of parked stacks starts once this many threads are alive.
+static uint64_t compact_threshold;
+
+static bool compaction_wanted() {
+  uint64_t spawned = 0, exited = 0;
+  for (uint32_t i = 0; i < sched.n; ++i) {
+    spawned += sched.execs[i].spawned.load(std::memory_order_relaxed);
+    exited += sched.execs[i].exited.load(std::memory_order_relaxed);
+  }
+  return spawned - exited > compact_threshold;
+}
+
 static void finish_exit(Executor *e, Thread *t) {
+  e->exited.store(e->exited.load(std::memory_order_relaxed) + 1,
+                  std::memory_order_relaxed);
   stack_free(e, t->stack);
   t->stack = Stack{};
   t->status.store(Status::Dead, std::memory_order_relaxed);
@@ -235,6 +250,8 @@ static void schedule(Executor *e) {
     e->current = t;
     t->mb.executor_id = e->id;
     t->status.store(Status::Running, std::memory_order_relaxed);
+    if (t->saved)
+      stack_restore(t);
     ss_result2 r = ss_switch2(t->ctx, (uintptr_t)e, 0);
     t->ctx = r.from;
     e->current = nullptr;
@@ -253,11 +270,19 @@ static void schedule(Executor *e) {
         wake_if_idle();
       next = reinterpret_cast<Thread *>(r.w1);
       break;
-    case kPark:
-      if (const Unlock *u = reinterpret_cast<const Unlock *>(r.w1))
-        u->fn(u->arg);
+    case kPark: {
+      // The Unlock lives on the thread's stack: read it first. Compact
+      // before unlocking: no waker can touch the thread yet.
+      Unlock u{nullptr, nullptr};
+      if (r.w1)
+        u = *reinterpret_cast<const Unlock *>(r.w1);
+      if (t->compactable && compaction_wanted())
+        stack_compact(e, t);
+      if (u.fn)
+        u.fn(u.arg);
       t->status.store(Status::Parked, std::memory_order_release);
       break;
+    }
     case kExit:
       finish_exit(e, t);
       break;
@@ -302,6 +327,8 @@ static Thread *spawn_on(Executor *e, void (*fn)(void *), void *arg,
   else
     t->name[0] = 0;
   t->ctx = ss_new(t->stack.lo, t->stack.size, (const void *)gt_thread_entry);
+  e->spawned.store(e->spawned.load(std::memory_order_relaxed) + 1,
+                   std::memory_order_relaxed);
   t->status.store(Status::Runnable, std::memory_order_relaxed);
   return t;
 }
@@ -353,6 +380,7 @@ int gt_join(gt_thread_t h) {
     t->join = kJoining;
     t->joiner = self;
     t->joiner_gen = gen;
+    self->compactable = true;
     uint32_t why = park_locked(self, &t->lk);
     t->lk.lock();
     if (why == kWokenCanceled && !t->exited) {
@@ -431,6 +459,7 @@ static void *executor_main(void *p) {
   tls_executor = e;
   stacks_executor_init();
   schedule(e);
+  stack_drop_pending(e);
   stacks_executor_fini();
   tls_executor = nullptr;
   return nullptr;
@@ -444,6 +473,9 @@ int gt_run(const gt_config *config, void (*main_fn)(void *), void *arg) {
   if (n == 0)
     n = 1;
   stack_set_default_size(config ? config->default_stack_size : 0);
+  compact_threshold = config && config->compact_threshold
+                          ? config->compact_threshold
+                          : 65536;
   stacks_install_overflow_handler();
   sched.shutdown.store(false);
   sched.n = n;

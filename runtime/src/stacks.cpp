@@ -11,6 +11,10 @@
 // vm.max_map_count limits how many stacks can exist). Freed stacks are kept:
 // default-size ones in the executor's cache, the rest in per-class lists.
 //
+// Free stacks beyond the first kResidentFree of a class have their pages
+// dropped (in batches, as compacted stacks are), so a mass exit of parked
+// threads does not leave every stack resident.
+//
 // Overflow: every executor has an alternate signal stack; the handler checks
 // whether the fault (or the stack pointer) lies below the running thread's
 // stack, and if so writes "stack overflow in green thread N 'name'" with the
@@ -18,11 +22,14 @@
 // go to the previous handler.
 #include "executor.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <sys/mman.h>
 #include <ucontext.h>
+#include <vector>
 #include <unistd.h>
 
 #ifndef MADV_GUARD_INSTALL
@@ -36,13 +43,12 @@ constexpr unsigned kMinShift = 13, kMaxShift = 30;
 constexpr unsigned kClasses = kMaxShift - kMinShift + 1;
 constexpr size_t kRegion = 64u << 20; // bytes reserved at a time per class
 
-struct FreeStack {
-  FreeStack *next;
-};
-
+// Free stacks of a class: up to kResidentFree keep their pages; beyond that
+// (after a mass exit) their pages are dropped before they are kept.
+constexpr size_t kResidentFree = 1024;
 struct Class {
   SpinLock lk;
-  FreeStack *free = nullptr; // link kept at the top of each free stack
+  std::vector<char *> resident, dropped; // lowest usable addresses
   char *cursor = nullptr, *end = nullptr;
 };
 
@@ -58,8 +64,22 @@ unsigned class_of(size_t size) {
   return shift - kMinShift;
 }
 
-FreeStack *link_of(char *lo, size_t size) {
-  return reinterpret_cast<FreeStack *>(lo + size - sizeof(FreeStack));
+size_t class_size(unsigned cls) { return size_t(1) << (cls + kMinShift); }
+
+// Drops the pages of n ranges [lo, hi) with as few madvise calls as possible:
+// neighbouring stacks (one guard page apart) are merged into one call.
+struct Range {
+  char *lo, *hi;
+};
+void drop_ranges(Range *r, uint32_t n) {
+  std::sort(r, r + n, [](const Range &a, const Range &b) { return a.lo < b.lo; });
+  for (uint32_t i = 0; i < n;) {
+    uint32_t j = i + 1;
+    while (j < n && r[j].lo - page_size <= r[j - 1].hi)
+      ++j;
+    madvise(r[i].lo, r[j - 1].hi - r[i].lo, MADV_DONTNEED);
+    i = j;
+  }
 }
 
 // Whether touching `guard` faults. Checked once: an emulator (qemu-user) may
@@ -132,15 +152,22 @@ bool stack_alloc(Executor *e, size_t size, Stack *out) {
   Class &c = classes[cls];
   c.lk.lock();
   bool ok = true;
-  if (FreeStack *f = c.free) {
-    c.free = f->next;
-    size_t bytes = size_t(1) << (cls + kMinShift);
-    *out = Stack{reinterpret_cast<char *>(f + 1) - bytes, bytes, cls};
+  std::vector<char *> &from = c.resident.empty() ? c.dropped : c.resident;
+  if (!from.empty()) {
+    *out = Stack{from.back(), class_size(cls), cls};
+    from.pop_back();
   } else {
     ok = carve(cls, out);
   }
   c.lk.unlock();
   return ok;
+}
+
+static void free_to_class(const Stack &s, bool dropped) {
+  Class &c = classes[s.cls];
+  c.lk.lock();
+  (dropped ? c.dropped : c.resident).push_back(s.lo);
+  c.lk.unlock();
 }
 
 void stack_free(Executor *e, const Stack &s) {
@@ -151,11 +178,94 @@ void stack_free(Executor *e, const Stack &s) {
     }
   }
   Class &c = classes[s.cls];
-  FreeStack *f = link_of(s.lo, s.size);
   c.lk.lock();
-  f->next = c.free;
-  c.free = f;
+  bool keep = c.resident.size() < kResidentFree;
+  if (keep)
+    c.resident.push_back(s.lo);
   c.lk.unlock();
+  if (keep)
+    return;
+  if (!e) {
+    madvise(s.lo, s.size, MADV_DONTNEED);
+    free_to_class(s, true);
+    return;
+  }
+  e->cold[e->ncold++] = s;
+  if (e->ncold == Executor::kDropBatch)
+    stack_drop_pending(e);
+}
+
+// --- compaction of parked stacks
+//
+// A parked thread's stack usually holds a few hundred live bytes in one
+// touched page. Once many threads are alive (gt_config.compact_threshold),
+// the scheduler copies the live bytes [context, top) of a thread that parks
+// aside and drops the stack's pages, before anyone can wake the thread (and
+// while parked, nobody touches its stack: wait-queue entries and channel
+// elements live in the thread record). Resuming copies the bytes back to the
+// same addresses, so pointers into the stack stay valid.
+
+//
+// Dropping pages costs a system call and a TLB shootdown, so an executor
+// collects compacted stacks and drops them in batches, merging neighbouring
+// stacks into one madvise (guard regions survive MADV_DONTNEED). A thread
+// resumed before its batch is dropped just keeps its pages:
+//   drop_state kKeep -> kPending (compacted) -> kDropping -> kKeep (dropped)
+//                        `-> kKeep by the resumer, who then skips the copy.
+
+enum : uint8_t { kKeep, kPending, kDropping };
+
+void stack_compact(Executor *e, Thread *t) {
+  char *sp = reinterpret_cast<char *>(t->ctx);
+  size_t live = t->stack.hi() - sp;
+  void *buf = std::malloc(live);
+  if (!buf)
+    return; // keep the stack as it is
+  std::memcpy(buf, sp, live);
+  t->saved = buf;
+  t->saved_len = live;
+  t->drop_state.store(kPending, std::memory_order_release);
+  e->drop[e->ndrop++] = t;
+  if (e->ndrop == Executor::kDropBatch)
+    stack_drop_pending(e);
+}
+
+void stack_drop_pending(Executor *e) {
+  Range r[2 * Executor::kDropBatch];
+  Thread *taken[Executor::kDropBatch];
+  uint32_t n = 0, ntaken = 0;
+  for (uint32_t i = 0; i < e->ndrop; ++i) {
+    Thread *t = e->drop[i];
+    uint8_t pending = kPending;
+    // Fails when the thread was resumed meanwhile.
+    if (t->drop_state.compare_exchange_strong(pending, kDropping,
+                                              std::memory_order_acq_rel)) {
+      taken[ntaken++] = t;
+      r[n++] = {t->stack.lo, t->stack.hi()};
+    }
+  }
+  e->ndrop = 0;
+  for (uint32_t i = 0; i < e->ncold; ++i)
+    r[n++] = {e->cold[i].lo, e->cold[i].hi()};
+  drop_ranges(r, n);
+  for (uint32_t i = 0; i < ntaken; ++i)
+    taken[i]->drop_state.store(kKeep, std::memory_order_release);
+  for (uint32_t i = 0; i < e->ncold; ++i)
+    free_to_class(e->cold[i], true);
+  e->ncold = 0;
+}
+
+void stack_restore(Thread *t) {
+  uint8_t pending = kPending;
+  if (!t->drop_state.compare_exchange_strong(pending, kKeep,
+                                             std::memory_order_acq_rel)) {
+    // Dropped, or being dropped right now.
+    while (t->drop_state.load(std::memory_order_acquire) != kKeep)
+      cpu_relax();
+    std::memcpy(t->stack.hi() - t->saved_len, t->saved, t->saved_len);
+  }
+  std::free(t->saved);
+  t->saved = nullptr;
 }
 
 // --- overflow reporting

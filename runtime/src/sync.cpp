@@ -67,10 +67,8 @@ void gt_mutex_lock(gt_mutex_t *mu) {
     fatal("gt_mutex_lock: mutex %p is already held by this thread (not "
           "recursive)",
           (void *)m);
-  Waiter w;
-  w.t = self;
-  w.gen = begin_wait(self, /*cancellable=*/false);
-  m->q.push(&w);
+  m->q.push(self->own_waiter(begin_wait(self, /*cancellable=*/false)));
+  self->compactable = true;
   park_locked(self, &m->lk); // the unlocker made us the owner
 }
 
@@ -97,9 +95,7 @@ int gt_cond_wait(gt_cond_t *cv, gt_mutex_t *mu) {
   if (cancel_pending(self))
     return GT_CANCELED;
   c->lk.lock();
-  Waiter w;
-  w.t = self;
-  w.gen = begin_wait(self);
+  Waiter &w = *self->own_waiter(begin_wait(self));
   c->q.push(&w);
   mutex_unlock(M(mu), self, "gt_cond_wait");
   uint32_t why;
@@ -108,6 +104,7 @@ int gt_cond_wait(gt_cond_t *cv, gt_mutex_t *mu) {
     c->q.remove(&w);
     c->lk.unlock();
   } else {
+    self->compactable = true;
     why = park_locked(self, &c->lk);
     if (why == kWokenCanceled) {
       c->lk.lock();
@@ -170,14 +167,13 @@ int gt_waitgroup_wait(gt_waitgroup_t *wgp) {
     wg->lk.unlock();
     return GT_OK;
   }
-  Waiter w;
-  w.t = self;
-  w.gen = begin_wait(self);
+  Waiter &w = *self->own_waiter(begin_wait(self));
   if (cancel_pending(self) && cancel_own_wait(self)) {
     wg->lk.unlock();
     return GT_CANCELED;
   }
   wg->q.push(&w);
+  self->compactable = true;
   if (park_locked(self, &wg->lk) != kWokenCanceled)
     return GT_OK;
   wg->lk.lock();

@@ -86,6 +86,7 @@ int gt_sleep_until(uint64_t deadline) {
   if (cancel_pending(self) && cancel_own_wait(self))
     return GT_CANCELED;
   timer_add(deadline, self, gen);
+  self->compactable = true;
   return park(self, nullptr) == kWokenCanceled ? GT_CANCELED : GT_OK;
 }
 

@@ -13,15 +13,6 @@
 
 namespace gt {
 
-struct Waiter {
-  Thread *t = nullptr;
-  uint64_t gen = 0;
-  Waiter *prev = nullptr, *next = nullptr;
-  void *elem = nullptr; // channel element to send / buffer to receive into
-  int32_t index = -1;   // select case index
-  bool linked = false;
-};
-
 struct WaitQueue {
   Waiter *head, *tail; // zero-initialised by the owning object
 

@@ -31,6 +31,11 @@ enum {
 typedef struct gt_config {
   unsigned executors;        /* 0: one per CPU */
   size_t default_stack_size; /* 0: 16 KiB (rounded up to pages) */
+  /* Above this many live threads (0: 65536), a thread that parks has the
+   * live part of its stack copied aside and the stack's pages returned to the
+   * kernel (copied back when it resumes): parked threads then cost a few
+   * hundred bytes instead of a page. SIZE_MAX: never. */
+  size_t compact_threshold;
 } gt_config;
 
 typedef struct gt_attr {
