@@ -19,6 +19,8 @@
 //   memory  n threads each bump a counter and block receiving from one shared
 //           unbuffered channel; once all have started (+100 ms), resident
 //           memory growth (/proc/self/statm) / n, bytes/thread. One run.
+//   memory_compact  the same with threads spawned with GT_ATTR_COMPACT (their
+//           stacks are compacted while parked; they share only globals).
 #include <gt/gt.h>
 
 #include <algorithm>
@@ -183,8 +185,9 @@ void bench_memory() {
   gate = gt_chan_new(0, 0);
   long before = rss_bytes();
   gt_waitgroup_add(&finished, n_arg);
+  gt_attr attr{0, nullptr, bench == "memory_compact" ? GT_ATTR_COMPACT : 0u};
   for (long i = 0; i < n_arg; ++i)
-    gt_detach(gt_spawn(parked, nullptr, nullptr));
+    gt_detach(gt_spawn(parked, nullptr, &attr));
   while (started.load() < n_arg)
     gt_sleep_for(1000000);
   gt_sleep_for(100000000);
@@ -203,7 +206,7 @@ void main_thread(void *) {
     bench_yield();
   else if (bench == "chanpp")
     bench_chanpp();
-  else if (bench == "memory")
+  else if (bench == "memory" || bench == "memory_compact")
     bench_memory();
 }
 
@@ -214,7 +217,8 @@ int main(int argc, char **argv) {
                                    {"spawn", "ns/thread"},
                                    {"yield", "ns/yield"},
                                    {"chanpp", "ns/roundtrip"},
-                                   {"memory", "bytes/thread"}};
+                                   {"memory", "bytes/thread"},
+                                   {"memory_compact", "bytes/thread"}};
   const char *unit = nullptr;
   if (argc == 4)
     for (auto &u : units)
@@ -222,7 +226,7 @@ int main(int argc, char **argv) {
         unit = u[1];
   if (!unit) {
     std::fprintf(stderr,
-                 "usage: gt-bench skynet|spawn|yield|chanpp|memory "
+                 "usage: gt-bench skynet|spawn|yield|chanpp|memory|memory_compact "
                  "<executors> <n>\n");
     return 2;
   }

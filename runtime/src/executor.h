@@ -21,8 +21,11 @@ struct Executor {
   Executor *idle_next = nullptr;
   std::atomic<uint32_t> note{0}; // futex word: 1 = woken
   pthread_t os{};
-  // Threads spawned and exited here; their sums give the live threads.
-  std::atomic<uint64_t> spawned{0}, exited{0};
+  // Threads spawned and exited here; their sums give the live threads,
+  // summed every 64th park to decide on compaction (compact_now).
+  alignas(64) std::atomic<uint64_t> spawned{0}, exited{0};
+  uint32_t parks = 0;
+  bool compact_now = false;
   // Free thread records and a block of thread ids (threads.cpp).
   Thread *free_threads = nullptr;
   uint32_t nfree_threads = 0;

@@ -107,6 +107,7 @@ struct Thread {
   Waiter wait;
   alignas(16) unsigned char elem_buf[16];
   bool compactable = false; // for the current park; reset by begin_wait
+  bool may_compact = false; // spawned with GT_ATTR_COMPACT
   void *saved = nullptr;    // the compacted stack's live bytes
   size_t saved_len = 0;
   // Whether the compacted stack's pages are still to be dropped (stacks.cpp).

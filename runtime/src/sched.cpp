@@ -215,13 +215,15 @@ static Thread *find_runnable(Executor *e) {
 // Compaction of parked stacks starts once this many threads are alive.
 static uint64_t compact_threshold;
 
-static bool compaction_wanted() {
+static bool compaction_wanted(Executor *e) {
+  if (e->parks++ % 64 != 0)
+    return e->compact_now;
   uint64_t spawned = 0, exited = 0;
   for (uint32_t i = 0; i < sched.n; ++i) {
     spawned += sched.execs[i].spawned.load(std::memory_order_relaxed);
     exited += sched.execs[i].exited.load(std::memory_order_relaxed);
   }
-  return spawned - exited > compact_threshold;
+  return e->compact_now = spawned - exited > compact_threshold;
 }
 
 static void finish_exit(Executor *e, Thread *t) {
@@ -276,7 +278,7 @@ static void schedule(Executor *e) {
       Unlock u{nullptr, nullptr};
       if (r.w1)
         u = *reinterpret_cast<const Unlock *>(r.w1);
-      if (t->compactable && compaction_wanted())
+      if (t->compactable && t->may_compact && compaction_wanted(e))
         stack_compact(e, t);
       if (u.fn)
         u.fn(u.arg);
@@ -322,6 +324,7 @@ static Thread *spawn_on(Executor *e, void (*fn)(void *), void *arg,
   t->id = thread_next_id(e);
   std::memset(&t->mb, 0, sizeof t->mb);
   t->mb.stack_limit = (uintptr_t)t->stack.lo;
+  t->may_compact = attr && (attr->flags & GT_ATTR_COMPACT);
   if (attr && attr->name)
     std::strncpy(t->name, attr->name, sizeof t->name - 1);
   else
@@ -485,7 +488,7 @@ int gt_run(const gt_config *config, void (*main_fn)(void *), void *arg) {
     sched.execs[i].rng = 0x9e3779b97f4a7c15ull * (i + 1);
   }
   MainArgs m{main_fn, arg};
-  gt_attr attr{0, "main"};
+  gt_attr attr{0, "main", 0};
   Thread *t = spawn_on(&sched.execs[0], main_trampoline, &m, &attr);
   sched.execs[0].rq.put(t, false, sched.global);
   for (unsigned i = 1; i < n; ++i)

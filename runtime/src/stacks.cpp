@@ -45,7 +45,7 @@ constexpr size_t kRegion = 64u << 20; // bytes reserved at a time per class
 
 // Free stacks of a class: up to kResidentFree keep their pages; beyond that
 // (after a mass exit) their pages are dropped before they are kept.
-constexpr size_t kResidentFree = 1024;
+constexpr size_t kResidentFree = 16384; // about 64 MiB of touched pages
 struct Class {
   SpinLock lk;
   std::vector<char *> resident, dropped; // lowest usable addresses
@@ -255,6 +255,29 @@ void stack_drop_pending(Executor *e) {
   e->ncold = 0;
 }
 
+// A dropped stack must still have no pages when its thread resumes: a page
+// means another thread read or wrote an object on it while the thread was
+// parked, which broke GT_ATTR_COMPACT's contract (it saw zeros, or its write
+// is about to be overwritten).
+static void check_untouched(Thread *t) {
+  unsigned char vec[64];
+  size_t pages = t->stack.size / page_size;
+  for (size_t off = 0; off < pages; off += sizeof vec) {
+    size_t n = std::min(pages - off, sizeof vec);
+    if (mincore(t->stack.lo + off * page_size, n * page_size, vec) != 0)
+      return;
+    for (size_t i = 0; i < n; ++i)
+      if (vec[i] & 1)
+        fatal("the stack of green thread %llu%s%s%s was accessed by another "
+              "thread while it was parked and compacted (address %p): objects "
+              "shared with other threads must not live on the stack of a "
+              "thread spawned with GT_ATTR_COMPACT",
+              (unsigned long long)t->id, t->name[0] ? " '" : "", t->name,
+              t->name[0] ? "'" : "",
+              (void *)(t->stack.lo + (off + i) * page_size));
+  }
+}
+
 void stack_restore(Thread *t) {
   uint8_t pending = kPending;
   if (!t->drop_state.compare_exchange_strong(pending, kKeep,
@@ -262,6 +285,7 @@ void stack_restore(Thread *t) {
     // Dropped, or being dropped right now.
     while (t->drop_state.load(std::memory_order_acquire) != kKeep)
       cpu_relax();
+    check_untouched(t);
     std::memcpy(t->stack.hi() - t->saved_len, t->saved, t->saved_len);
   }
   std::free(t->saved);

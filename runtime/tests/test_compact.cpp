@@ -1,8 +1,9 @@
-// Compaction of parked stacks (gt_config.compact_threshold): threads parked
-// in every kind of wait, with their stacks compacted, resume with their
-// frames intact (including pointers into their own stacks) and receive or
-// deliver channel values correctly; parked threads then cost well under a
-// page each.
+// Compaction of parked stacks (GT_ATTR_COMPACT, gt_config.compact_threshold):
+// threads parked in every kind of wait, with their stacks compacted, resume
+// with their frames intact (including pointers into their own stacks) and
+// receive or deliver channel values correctly; parked threads then cost well
+// under a page each. A thread whose compacted stack is touched by another
+// thread is reported when it resumes.
 #include "check.h"
 
 #include <vector>
@@ -76,8 +77,9 @@ void main_thread(void *) {
   sh.from_workers = gt_chan_new(sizeof(long), 0);
   long before = rss_bytes();
   gt_waitgroup_add(&sh.wg, kThreads);
+  gt_attr attr{0, "worker", GT_ATTR_COMPACT};
   for (long i = 0; i < kThreads; ++i)
-    gt_detach(gt_spawn(worker, (void *)(intptr_t)i, nullptr));
+    gt_detach(gt_spawn(worker, (void *)(intptr_t)i, &attr));
   gt_sleep_for(20 * 1000000ull); // all have parked by now
   long per_thread = (rss_bytes() - before) / kThreads;
   std::printf("%d parked threads: %ld resident bytes each\n", kThreads,
@@ -123,11 +125,51 @@ void main_thread(void *) {
   std::puts("compacted threads resumed intact; channel values delivered");
 }
 
+// Breaks the contract: main writes to an object on a compacted thread's stack.
+volatile int *shared_local;
+gt_chan_t *wake;
+void sharer(void *) {
+  volatile int local = 1;
+  shared_local = &local;
+  gt_chan_recv(wake, nullptr);
+  std::printf("local = %d\n", local);
+}
+void violation(void *) {
+  wake = gt_chan_new(0, 0);
+  gt_attr attr{0, "sharer", GT_ATTR_COMPACT};
+  gt_thread_t h = gt_spawn(sharer, nullptr, &attr);
+  for (int i = 0; i < 10; ++i) // keep the live count above the threshold
+    gt_detach(gt_spawn([](void *) { gt_sleep_for(1000000000); }, nullptr,
+                       nullptr));
+  gt_sleep_for(10 * 1000000ull);
+  *shared_local = 2; // the stack was compacted: this touches a dropped page
+  gt_chan_close(wake);
+  gt_join(h);
+}
+
 } // namespace
 
 int main() {
   gt_config cfg{test_executors(), 0, /*compact_threshold=*/100};
   gt_run(&cfg, main_thread, nullptr);
+  int fds[2];
+  CHECK(pipe(fds) == 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], 2);
+    gt_config small{test_executors(), 0, /*compact_threshold=*/1};
+    gt_run(&small, violation, nullptr);
+    _exit(0);
+  }
+  close(fds[1]);
+  char buf[512] = {};
+  CHECK(read(fds[0], buf, sizeof buf - 1) > 0);
+  int status;
+  waitpid(pid, &status, 0);
+  CHECK(WIFSIGNALED(status) && std::strstr(buf, "'sharer' was accessed by "
+                                                "another thread while it was "
+                                                "parked and compacted"));
+  std::printf("ok: a touched compacted stack -> %s", buf);
   std::puts("all compaction tests passed");
   return 0;
 }

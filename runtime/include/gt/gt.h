@@ -31,16 +31,27 @@ enum {
 typedef struct gt_config {
   unsigned executors;        /* 0: one per CPU */
   size_t default_stack_size; /* 0: 16 KiB (rounded up to pages) */
-  /* Above this many live threads (0: 65536), a thread that parks has the
-   * live part of its stack copied aside and the stack's pages returned to the
-   * kernel (copied back when it resumes): parked threads then cost a few
-   * hundred bytes instead of a page. SIZE_MAX: never. */
+  /* Above this many live threads (0: 65536), a thread spawned with
+   * GT_ATTR_COMPACT that parks has the live part of its stack copied aside
+   * and the stack's pages returned to the kernel (copied back, to the same
+   * addresses, when it resumes): it then costs a few hundred bytes instead of
+   * a page. */
   size_t compact_threshold;
 } gt_config;
+
+enum {
+  /* The thread's stack may be compacted while it is parked (see
+   * gt_config.compact_threshold). Contract: while the thread is parked, no
+   * other thread touches objects on its stack (share heap or static objects
+   * instead). A violation is detected when the thread resumes and stops the
+   * process with a message naming the thread. */
+  GT_ATTR_COMPACT = 1u << 0,
+};
 
 typedef struct gt_attr {
   size_t stack_size; /* 0: the configured default */
   const char *name;  /* copied; up to 23 characters are kept */
+  unsigned flags;    /* GT_ATTR_* */
 } gt_attr;
 
 /* A handle; 0 is never a valid handle. A handle dies at join or detach. */

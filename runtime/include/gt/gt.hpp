@@ -38,6 +38,7 @@ template <class F> void run(F &&main, unsigned executors = 0) {
 struct spawn_options {
   size_t stack_size = 0;
   const char *name = nullptr;
+  bool compact = false; // GT_ATTR_COMPACT: see gt/gt.h for its contract
 };
 
 class thread {
@@ -46,7 +47,7 @@ public:
   template <class F>
   explicit thread(F &&f, spawn_options opt = {}) {
     using Fn = std::decay_t<F>;
-    gt_attr attr{opt.stack_size, opt.name};
+    gt_attr attr{opt.stack_size, opt.name, opt.compact ? GT_ATTR_COMPACT : 0u};
     h_ = gt_spawn(detail::trampoline<Fn>, new Fn(std::forward<F>(f)), &attr);
   }
   thread(thread &&o) noexcept : h_(std::exchange(o.h_, 0)) {}
