@@ -2,16 +2,22 @@
 # Runs the benchmarks (after scripts/setup.sh) and prints their tables:
 #   switch   one-way context switch: swapstack vs Boost.Context fiber,
 #            preserve_none + stub and swapcontext (timed, x86-64), plus the
-#            static instruction/byte counts for x86-64 and AArch64.
+#            static instruction/byte counts for x86-64 and AArch64;
+#   runtime  the green-thread runtime vs Go and Boost.Fiber: skynet, spawn,
+#            yield, channel ping-pong, memory per parked thread (1M and 10M).
+# Arguments go to benchmarks/runtime/run.py (e.g. --quick).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [ -f "$ROOT/build/fork.env" ] || bash "$ROOT/scripts/setup.sh"
 source "$ROOT/build/fork.env"
 ninja -C "$ROOT/build" >/dev/null
 echo "== benchmarks/switch (timed) =="
-"$ROOT/build/benchmarks/switch/bench-switch" "$@"
+"$ROOT/build/benchmarks/switch/bench-switch"
 echo
 echo "== benchmarks/switch (static) =="
 python3 "$ROOT/benchmarks/switch/static_counts.py" --llc "$LLVM_BIN/llc" \
   --objdump "$LLVM_BIN/llvm-objdump" --cache "$ROOT/build/benchmarks/cache" \
   "$ROOT/benchmarks/switch/swapstack.ll"
+echo
+echo "== benchmarks/runtime (gt vs Go vs Boost.Fiber) =="
+python3 "$ROOT/benchmarks/runtime/run.py" --build "$ROOT/build" "$@"

@@ -7,7 +7,8 @@ set -euo pipefail
 PKGS=(clang-19 lld-19 llvm-19-tools ninja-build ccache cmake python3 xz-utils
       dpkg-dev git qemu-user libc6-dev-arm64-cross gcc-aarch64-linux-gnu
       libboost-context-dev libboost-fiber-dev golang-go libgc-dev valgrind
-      libgtest-dev binutils-aarch64-linux-gnu libstdc++-12-dev-arm64-cross)
+      libgtest-dev binutils-aarch64-linux-gnu libstdc++-12-dev-arm64-cross
+      libclang-rt-19-dev)
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
