@@ -2,8 +2,9 @@
 //   CHECK(cond)            aborts with file:line when cond is false
 //   run(main)              runs main as gt_run's main thread with
 //                          GT_EXECUTORS executors (default: one per CPU)
-//   expect_fatal(fn, msg)  runs fn in a child process (fork) and checks that
-//                          it dies by a signal with msg on stderr
+//   expect_death(what, f, msg)  runs f() in a child process (fork) and checks
+//                          that it dies by a signal with msg on stderr
+//   expect_fatal(what, main, msg)  the same for run(main)
 #pragma once
 
 #include <gt/gt.h>
@@ -36,10 +37,10 @@ inline void run(void (*main_fn)(void *), void *arg = nullptr) {
   gt_run(&cfg, main_fn, arg);
 }
 
-// Runs `body` as the main green thread of a fresh runtime in a child process
-// and checks that the child dies by a signal and prints `expected`.
-inline void expect_fatal(const char *what, void (*body)(void *),
-                         const char *expected) {
+// Runs `child` in a child process and checks that the child dies by a
+// signal and prints `expected` on stderr.
+template <class F>
+void expect_death(const char *what, F child, const char *expected) {
   int fds[2];
   CHECK(pipe(fds) == 0);
   pid_t pid = fork();
@@ -47,8 +48,8 @@ inline void expect_fatal(const char *what, void (*body)(void *),
   if (pid == 0) {
     dup2(fds[1], 2);
     close(fds[0]);
-    run(body);
-    _exit(0); // the body was expected to die
+    child();
+    _exit(0); // the child was expected to die
   }
   close(fds[1]);
   std::string err;
@@ -66,4 +67,11 @@ inline void expect_fatal(const char *what, void (*body)(void *),
                  expected);
     std::exit(1);
   }
+}
+
+// Runs `body` as the main green thread of a fresh runtime in a child process
+// and checks that the child dies by a signal and prints `expected`.
+inline void expect_fatal(const char *what, void (*body)(void *),
+                         const char *expected) {
+  expect_death(what, [body] { run(body); }, expected);
 }
