@@ -1,17 +1,28 @@
 # Helpers to build code that uses swapstack with the fork's tools.
 #
-# swapstack_ir_object(<out-var> <file.ll> [LLC_FLAGS <flags>...])
+# swapstack_ir_object(<out-var> <file.ll> [MAILBOX] [LLC_FLAGS <flags>...])
 #   Compiles an LLVM IR file (text or bitcode, possibly generated) with the
 #   fork's llc into an object file for the host and appends the object's path
 #   to <out-var>; list it among a target's sources. Default flags: -O2
-#   (always -relocation-model=pic).
+#   (always -relocation-model=pic). MAILBOX: reserve the mailbox register
+#   (r14 on X86-64, x28 on AArch64).
 
 set(SWAPSTACK_LLC "${SWAPSTACK_LLVM_BIN}/llc")
 
+# The llc feature that reserves the mailbox register on the target.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64)$")
+  set(SWAPSTACK_MAILBOX_ATTR "+reserve-x28")
+else()
+  set(SWAPSTACK_MAILBOX_ATTR "+reserve-r14")
+endif()
+
 function(swapstack_ir_object out_var source)
-  cmake_parse_arguments(ARG "" "" "LLC_FLAGS" ${ARGN})
+  cmake_parse_arguments(ARG "MAILBOX" "" "LLC_FLAGS" ${ARGN})
   if(NOT ARG_LLC_FLAGS)
     set(ARG_LLC_FLAGS -O2)
+  endif()
+  if(ARG_MAILBOX)
+    list(APPEND ARG_LLC_FLAGS -mattr=${SWAPSTACK_MAILBOX_ATTR})
   endif()
   get_filename_component(src "${source}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
   get_filename_component(name "${source}" NAME)
@@ -34,7 +45,8 @@ endfunction()
 #   reused across a call, which may resume on another OS thread), the -O2
 #   pipeline, and lower-swapstack-builtins (which turns the declared builtins
 #   into swapstack switches, llvm.newstack and entry functions); the fork's
-#   llc emits the object, whose path is appended to <out-var>.
+#   llc emits the object, with the mailbox register reserved (this is
+#   managed code), and its path is appended to <out-var>.
 set(SWAPSTACK_OPT "${SWAPSTACK_LLVM_BIN}/opt")
 set(SWAPSTACK_INCLUDE "${CMAKE_CURRENT_LIST_DIR}/../runtime/include")
 
@@ -69,9 +81,9 @@ function(swapstack_c_object out_var source)
     VERBATIM)
   set(objs ${${out_var}})
   if(ARG_LLC_FLAGS)
-    swapstack_ir_object(objs "${lowered}" LLC_FLAGS ${ARG_LLC_FLAGS})
+    swapstack_ir_object(objs "${lowered}" MAILBOX LLC_FLAGS ${ARG_LLC_FLAGS})
   else()
-    swapstack_ir_object(objs "${lowered}")
+    swapstack_ir_object(objs "${lowered}" MAILBOX)
   endif()
   set(${out_var} ${objs} PARENT_SCOPE)
 endfunction()

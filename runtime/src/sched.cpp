@@ -13,7 +13,9 @@
 //   stores the scheduler's context into that executor and, to give control
 //   back, switches to it with (reason, argument). So a thread always learns
 //   the executor it runs on from the switch itself, never from a TLS address
-//   computed before the switch (llvm-project 98479).
+//   computed before the switch (llvm-project 98479). Right before the switch
+//   the scheduler points the mailbox register at the thread's mailbox, which
+//   managed code (compiled through the fork's pipeline) reads to poll.
 // - A parking thread passes an Unlock; the scheduler runs it only after the
 //   thread's context is saved and then marks the thread Parked, so a waker
 //   (who claims the wait first, see internal.h) can never resume a stale
@@ -254,6 +256,7 @@ static void schedule(Executor *e) {
     t->status.store(Status::Running, std::memory_order_relaxed);
     if (t->saved)
       stack_restore(t);
+    ss_set_mailbox(reinterpret_cast<uintptr_t>(&t->mb));
     ss_result2 r = ss_switch2(t->ctx, (uintptr_t)e, 0);
     t->ctx = r.from;
     e->current = nullptr;

@@ -26,11 +26,13 @@ TARGETS = {
         "triple": "x86_64-linux-gnu",
         "cc": ["clang-19", "--target=x86_64-linux-gnu", "-fuse-ld=lld"],
         "run": [],
+        "mailbox": "+reserve-r14",
     },
     "aarch64": {
         "triple": "aarch64-linux-gnu",
         "cc": ["aarch64-linux-gnu-gcc"],
         "run": ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"],
+        "mailbox": "+reserve-x28",
     },
 }
 
@@ -68,6 +70,8 @@ def main():
     ap.add_argument("--opts", default="0,1,2,3")
     ap.add_argument("--fps", default="none,all")
     ap.add_argument("--llc-arg", action="append", default=[])
+    ap.add_argument("--reserve-mailbox", action="store_true",
+                    help="reserve the target's mailbox register (llc -mattr)")
     ap.add_argument("--ldflag", action="append", default=[])
     ap.add_argument("--timeout", type=int, default=120)
     ap.add_argument("source")
@@ -101,6 +105,8 @@ def main():
             ir = lowered_c[tgt]
         llc = [args.llc, f"-mtriple={t['triple']}", f"-O{opt}", "-relocation-model=pic",
                f"-frame-pointer={fp}", "-filetype=obj", ir, "-o", obj]
+        if args.reserve_mailbox:
+            llc.append(f"-mattr={t['mailbox']}")
         p = run(llc + args.llc_arg)
         if p.returncode != 0:
             sys.exit(f"{cfg}: llc failed:\n{p.stderr}")

@@ -1,9 +1,12 @@
 /* gt/mailbox.h: the per-green-thread mailbox, a stable C layout.
  *
- * Compiled code finds the running thread's mailbox through gt_self_mailbox()
- * today and through a pinned register later (r14 on X86-64, x28 on AArch64),
- * and reads its fields at fixed offsets, so the offsets below are part of the
- * ABI between the compiler and the runtime: never reorder, only append.
+ * Managed code (compiled through the fork's pipeline, cmake/SwapStack.cmake)
+ * finds the running thread's mailbox in the mailbox register (r14 on X86-64,
+ * x28 on AArch64; ss_mailbox() in swapstack/swapstack.h, llvm.read_register
+ * of "mailbox" in IR), which the scheduler sets before resuming a thread;
+ * other code calls gt_self_mailbox(). Both read its fields at fixed offsets,
+ * so the offsets below are part of the ABI between the compiler and the
+ * runtime: never reorder, only append.
  *
  * Generated code may cache any field between safepoints. The runtime rewrites
  * fields only while the thread is suspended (every switch is a safepoint), or

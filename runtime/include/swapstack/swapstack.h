@@ -15,6 +15,15 @@
  *   SS_ENTRY    marks an entry function: void f(ss_ctx_t from, uintptr_t...);
  *               it receives the first resumer's context and words, and must
  *               never return (returning traps with a message).
+ *   ss_mailbox(), ss_set_mailbox()
+ *               read and write the mailbox register (r14 on X86-64, x28 on
+ *               AArch64), which code compiled by swapstack_c_object() keeps
+ *               reserved: never allocated, never restored by a callee, never
+ *               written by a switch. A scheduler sets it to the resumed
+ *               thread's mailbox just before switching to it. Code that was
+ *               not compiled reserved (plain C libraries) preserves it across
+ *               calls but may hold its own value in it meanwhile, so a
+ *               callback from such code cannot trust it.
  *
  * Only the values live across a switch are saved, by the register
  * allocator: a switch costs a handful of instructions.
@@ -55,7 +64,15 @@ void __swapstack_switch(void) SS_NOEXCEPT;
 ss_ctx_t __swapstack_newstack(void *lo, size_t size, const void *entry)
     SS_NOEXCEPT;
 
+uintptr_t __swapstack_get_mailbox(void) SS_NOEXCEPT;
+void __swapstack_set_mailbox(uintptr_t mailbox) SS_NOEXCEPT;
+
 #define SS_ENTRY __attribute__((annotate("swapstack_entry"), used))
+
+static inline uintptr_t ss_mailbox(void) { return __swapstack_get_mailbox(); }
+static inline void ss_set_mailbox(uintptr_t mailbox) {
+  __swapstack_set_mailbox(mailbox);
+}
 
 static inline ss_ctx_t ss_new(void *lo, size_t size, const void *entry) {
   return __swapstack_newstack(lo, size, entry);
