@@ -1,11 +1,13 @@
 # Helpers to build code that uses swapstack with the fork's tools.
 #
-# swapstack_ir_object(<out-var> <file.ll> [MAILBOX] [LLC_FLAGS <flags>...])
+# swapstack_ir_object(<out-var> <file.ll> [MAILBOX] [NAME <stem>]
+#                     [LLC_FLAGS <flags>...])
 #   Compiles an LLVM IR file (text or bitcode, possibly generated) with the
 #   fork's llc into an object file for the host and appends the object's path
 #   to <out-var>; list it among a target's sources. Default flags: -O2
 #   (always -relocation-model=pic). MAILBOX: reserve the mailbox register
-#   (r14 on X86-64, x28 on AArch64).
+#   (r14 on X86-64, x28 on AArch64). NAME: the object's file name stem
+#   (default: the source's name), to build one source several ways.
 
 set(SWAPSTACK_LLC "${SWAPSTACK_LLVM_BIN}/llc")
 
@@ -17,7 +19,7 @@ else()
 endif()
 
 function(swapstack_ir_object out_var source)
-  cmake_parse_arguments(ARG "MAILBOX" "" "LLC_FLAGS" ${ARGN})
+  cmake_parse_arguments(ARG "MAILBOX" "NAME" "LLC_FLAGS" ${ARGN})
   if(NOT ARG_LLC_FLAGS)
     set(ARG_LLC_FLAGS -O2)
   endif()
@@ -26,6 +28,9 @@ function(swapstack_ir_object out_var source)
   endif()
   get_filename_component(src "${source}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
   get_filename_component(name "${source}" NAME)
+  if(ARG_NAME)
+    set(name "${ARG_NAME}")
+  endif()
   set(obj "${CMAKE_CURRENT_BINARY_DIR}/${name}.o")
   add_custom_command(
     OUTPUT "${obj}"
@@ -38,22 +43,34 @@ function(swapstack_ir_object out_var source)
 endfunction()
 
 # swapstack_c_object(<out-var> <file.c|file.cpp> [FLAGS <clang flags>...]
-#                    [LLC_FLAGS <flags>...])
+#                    [LLC_FLAGS <flags>...] [NAME <stem>] [UNRESERVED])
 #   Compiles C or C++ that uses runtime/include/swapstack/swapstack.h, or
 #   that runs on green threads: clang-19 emits IR without optimising it; the
 #   fork's opt runs swapstack-safe-tls (thread-local addresses are never
 #   reused across a call, which may resume on another OS thread), the -O2
-#   pipeline, and lower-swapstack-builtins (which turns the declared builtins
-#   into swapstack switches, llvm.newstack and entry functions); the fork's
-#   llc emits the object, with the mailbox register reserved (this is
-#   managed code), and its path is appended to <out-var>.
+#   pipeline, lower-swapstack-builtins (which turns the declared builtins
+#   into swapstack switches, llvm.newstack and entry functions, and marks
+#   SS_SAFEPOINTS functions) and insert-safepoint-polls (polls at the entry
+#   and on the loop back-edges of those functions); the fork's llc emits the
+#   object, with the mailbox register reserved (this is managed code), and
+#   its path is appended to <out-var>.
+#   NAME: the stem of the intermediate and object files (default: the
+#   source's name), to build one source several ways (with different FLAGS).
+#   UNRESERVED: leave the mailbox register allocatable, for code that neither
+#   reads the mailbox nor polls (a baseline to measure the reservation's
+#   cost against).
 set(SWAPSTACK_OPT "${SWAPSTACK_LLVM_BIN}/opt")
 set(SWAPSTACK_INCLUDE "${CMAKE_CURRENT_LIST_DIR}/../runtime/include")
+set(SWAPSTACK_OPT_PIPELINE
+    "swapstack-safe-tls,default<O2>,lower-swapstack-builtins,insert-safepoint-polls")
 
 function(swapstack_c_object out_var source)
-  cmake_parse_arguments(ARG "" "" "FLAGS;LLC_FLAGS" ${ARGN})
+  cmake_parse_arguments(ARG "UNRESERVED" "NAME" "FLAGS;LLC_FLAGS" ${ARGN})
   get_filename_component(src "${source}" ABSOLUTE)
   get_filename_component(name "${source}" NAME)
+  if(ARG_NAME)
+    set(name "${ARG_NAME}")
+  endif()
   set(lowered "${CMAKE_CURRENT_BINARY_DIR}/${name}.lowered.bc")
   if(src MATCHES "\\.c$")
     set(compiler "${CMAKE_C_COMPILER}")
@@ -72,18 +89,21 @@ function(swapstack_c_object out_var source)
             -I "${SWAPSTACK_INCLUDE}" ${ARG_FLAGS}
             -MD -MF "${CMAKE_CURRENT_BINARY_DIR}/${name}.d" -MT "${lowered}"
             -emit-llvm -c "${src}" -o "${CMAKE_CURRENT_BINARY_DIR}/${name}.bc"
-    COMMAND "${SWAPSTACK_OPT}"
-            "-passes=swapstack-safe-tls,default<O2>,lower-swapstack-builtins"
+    COMMAND "${SWAPSTACK_OPT}" "-passes=${SWAPSTACK_OPT_PIPELINE}"
             "${CMAKE_CURRENT_BINARY_DIR}/${name}.bc" -o "${lowered}"
     DEPENDS "${src}" "${SWAPSTACK_OPT}"
     DEPFILE "${CMAKE_CURRENT_BINARY_DIR}/${name}.d"
-    COMMENT "clang + opt (fork) ${source}"
+    COMMENT "clang + opt (fork) ${source} (${name})"
     VERBATIM)
-  set(objs ${${out_var}})
-  if(ARG_LLC_FLAGS)
-    swapstack_ir_object(objs "${lowered}" MAILBOX LLC_FLAGS ${ARG_LLC_FLAGS})
-  else()
-    swapstack_ir_object(objs "${lowered}" MAILBOX)
+  set(mailbox MAILBOX)
+  if(ARG_UNRESERVED)
+    set(mailbox)
   endif()
+  set(llc_flags)
+  if(ARG_LLC_FLAGS)
+    set(llc_flags LLC_FLAGS ${ARG_LLC_FLAGS})
+  endif()
+  set(objs ${${out_var}})
+  swapstack_ir_object(objs "${lowered}" ${mailbox} ${llc_flags})
   set(${out_var} ${objs} PARENT_SCOPE)
 endfunction()

@@ -15,6 +15,10 @@ struct Executor {
   uint32_t tick = 0;
   ss_ctx_t sched_ctx = nullptr; // written by the thread it resumes
   Thread *current = nullptr;
+  // For the preemption monitor (preempt.cpp): the thread running now and
+  // how many times this executor has resumed a thread.
+  std::atomic<Thread *> running{nullptr};
+  std::atomic<uint64_t> resumes{0};
   uint64_t rng = 0;
   bool spinning = false;  // looking for work; counted in Sched::nspinning
   bool idle = false;      // in the idle list; guarded by Sched::idle_lk

@@ -163,6 +163,11 @@ uint32_t park_locked(Thread *self, SpinLock *lk); // unlocks lk
 
 bool cancel_pending(Thread *t);
 
+// Preemption (preempt.cpp): the monitor thread that asks threads running
+// longer than a time slice to yield at their next safepoint poll.
+void preempt_start(uint64_t time_slice_ns); // 0: default; UINT64_MAX: off
+void preempt_stop();                        // after shutdown
+
 // Timers (timers.cpp).
 void timer_add(uint64_t deadline, Thread *t, uint64_t gen);
 uint64_t timer_next_deadline(); // UINT64_MAX when none

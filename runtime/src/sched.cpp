@@ -256,10 +256,14 @@ static void schedule(Executor *e) {
     t->status.store(Status::Running, std::memory_order_relaxed);
     if (t->saved)
       stack_restore(t);
+    e->running.store(t, std::memory_order_release);
+    e->resumes.store(e->resumes.load(std::memory_order_relaxed) + 1,
+                     std::memory_order_relaxed);
     ss_set_mailbox(reinterpret_cast<uintptr_t>(&t->mb));
     ss_result2 r = ss_switch2(t->ctx, (uintptr_t)e, 0);
     t->ctx = r.from;
     e->current = nullptr;
+    e->running.store(nullptr, std::memory_order_relaxed);
     Thread *next = nullptr;
     switch (r.w0) {
     case kYield:
@@ -462,12 +466,17 @@ static void main_trampoline(void *p) {
 
 static void *executor_main(void *p) {
   Executor *e = static_cast<Executor *>(p);
+  // The scheduler points the mailbox register at each thread it resumes; the
+  // caller (gt_run's, or the C library's thread start) expects its own value
+  // back, as for any callee-saved register.
+  uintptr_t callers_mailbox_reg = ss_mailbox();
   tls_executor = e;
   stacks_executor_init();
   schedule(e);
   stack_drop_pending(e);
   stacks_executor_fini();
   tls_executor = nullptr;
+  ss_set_mailbox(callers_mailbox_reg);
   return nullptr;
 }
 
@@ -498,9 +507,11 @@ int gt_run(const gt_config *config, void (*main_fn)(void *), void *arg) {
     if (pthread_create(&sched.execs[i].os, nullptr, executor_main,
                        &sched.execs[i]))
       fatal("gt_run: cannot start executor %u", i);
+  preempt_start(config ? config->time_slice_ns : 0);
   executor_main(&sched.execs[0]);
   for (unsigned i = 1; i < n; ++i)
     pthread_join(sched.execs[i].os, nullptr);
+  preempt_stop();
   for (unsigned i = 0; i < n; ++i) {
     for (uint32_t k = 0; k < sched.execs[i].nstacks; ++k)
       stack_free(nullptr, sched.execs[i].stacks[k]);

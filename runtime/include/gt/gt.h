@@ -37,6 +37,11 @@ typedef struct gt_config {
    * addresses, when it resumes): it then costs a few hundred bytes instead of
    * a page. */
   size_t compact_threshold;
+  /* A green thread that runs this long (0: 10 ms) without switching is asked
+   * to yield at its next safepoint poll (see gt_preempt); UINT64_MAX: never.
+   * Only code compiled with polls (SS_SAFEPOINTS in swapstack/swapstack.h)
+   * can be preempted; other code runs until it blocks or yields. */
+  uint64_t time_slice_ns;
 } gt_config;
 
 enum {
@@ -69,6 +74,10 @@ uint64_t gt_self_id(void); /* unique in the process, never reused */
 gt_mailbox *gt_self_mailbox(void);
 unsigned gt_executor_count(void);
 void gt_set_name(const char *name);
+/* Asks thread t to yield at its next safepoint poll (GT_SIGNAL_PREEMPT in its
+ * mailbox); callable from any OS thread. A thread that is not running yields
+ * once at its next poll. */
+void gt_preempt(gt_thread_t t);
 
 /* Time: CLOCK_MONOTONIC nanoseconds. GT_OK, or GT_CANCELED. */
 uint64_t gt_now_ns(void);

@@ -24,6 +24,13 @@
  *               not compiled reserved (plain C libraries) preserves it across
  *               calls but may hold its own value in it meanwhile, so a
  *               callback from such code cannot trust it.
+ *   SS_SAFEPOINTS
+ *               marks a function as preemptible: the fork's
+ *               insert-safepoint-polls pass polls the mailbox's signal word
+ *               at its entry and on its loop back-edges (strip-mining counted
+ *               loops), calling the runtime's __safepoint_slow_path when a
+ *               signal is pending. Such a function must run where the mailbox
+ *               register holds a mailbox (on a green thread).
  *
  * Only the values live across a switch are saved, by the register
  * allocator: a switch costs a handful of instructions.
@@ -68,6 +75,7 @@ uintptr_t __swapstack_get_mailbox(void) SS_NOEXCEPT;
 void __swapstack_set_mailbox(uintptr_t mailbox) SS_NOEXCEPT;
 
 #define SS_ENTRY __attribute__((annotate("swapstack_entry"), used))
+#define SS_SAFEPOINTS __attribute__((annotate("safepoint_polls")))
 
 static inline uintptr_t ss_mailbox(void) { return __swapstack_get_mailbox(); }
 static inline void ss_set_mailbox(uintptr_t mailbox) {
