@@ -4,8 +4,12 @@
 #            preserve_none + stub and swapcontext (timed, x86-64), plus the
 #            static instruction/byte counts for x86-64 and AArch64;
 #   runtime  the green-thread runtime vs Go and Boost.Fiber: skynet, spawn,
-#            yield, channel ping-pong, memory per parked thread (1M and 10M).
-# Arguments go to benchmarks/runtime/run.py (e.g. --quick).
+#            yield, channel ping-pong, memory per parked thread (1M and 10M);
+#   safepoint what safepoint polls and the mailbox register reservation cost
+#            on loop kernels (bench-polls), and the time to safepoint of
+#            polled tight loops (bench-ttsp).
+# Arguments go to benchmarks/runtime/run.py (e.g. --quick); --quick also
+# shortens bench-polls.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [ -f "$ROOT/build/fork.env" ] || bash "$ROOT/scripts/setup.sh"
@@ -21,3 +25,13 @@ python3 "$ROOT/benchmarks/switch/static_counts.py" --llc "$LLVM_BIN/llc" \
 echo
 echo "== benchmarks/runtime (gt vs Go vs Boost.Fiber) =="
 python3 "$ROOT/benchmarks/runtime/run.py" --build "$ROOT/build" "$@"
+echo
+echo "== benchmarks/safepoint (poll overhead) =="
+polls_args=()
+for arg in "$@"; do
+  if [ "$arg" = --quick ]; then polls_args=(--quick); fi
+done
+"$ROOT/build/benchmarks/safepoint/bench-polls" "${polls_args[@]}"
+echo
+echo "== benchmarks/safepoint (time to safepoint) =="
+"$ROOT/build/benchmarks/safepoint/bench-ttsp" "${polls_args[@]}"

@@ -22,7 +22,8 @@ import tempfile
 
 UPSTREAM_SUITES = ["CodeGen/X86", "CodeGen/AArch64", "Verifier", "Assembler",
                    "Bitcode", "Transforms/PreISelIntrinsicLowering",
-                   "Transforms/LowerSwapStackBuiltins", "Transforms/SwapStackSafeTLS"]
+                   "Transforms/LowerSwapStackBuiltins", "Transforms/SwapStackSafeTLS",
+                   "Transforms/InsertSafepointPolls"]
 PASS_CODES = {"PASS", "XFAIL"}
 SKIP_CODES = {"UNSUPPORTED", "EXCLUDED"}
 

@@ -15,7 +15,10 @@
 //   the executor it runs on from the switch itself, never from a TLS address
 //   computed before the switch (llvm-project 98479). Right before the switch
 //   the scheduler points the mailbox register at the thread's mailbox, which
-//   managed code (compiled through the fork's pipeline) reads to poll.
+//   managed code (compiled through the fork's pipeline) reads to poll; a
+//   thread's switch_out() gives its caller's value back when it resumes,
+//   since unmanaged callers of the API keep their own values in that
+//   (callee-saved) register.
 // - A parking thread passes an Unlock; the scheduler runs it only after the
 //   thread's context is saved and then marks the thread Parked, so a waker
 //   (who claims the wait first, see internal.h) can never resume a stale
@@ -68,9 +71,16 @@ Thread *executor_current(Executor *e) { return e->current; }
 // --- the thread side of a switch
 
 Executor *switch_out(Executor *e, SwitchReason why, uintptr_t arg) {
+  // The scheduler resumes us with the mailbox register pointing at our
+  // mailbox. Our caller may be plain C (the runtime's API is callable from
+  // unmanaged code), for which the register is just a callee-saved one that
+  // must come back unchanged: give it back what it had. For managed callers
+  // that is our mailbox anyway.
+  uintptr_t callers_mailbox_reg = ss_mailbox();
   ss_result2 r = ss_switch2(e->sched_ctx, why, arg);
   Executor *now = (Executor *)r.w0;
   now->sched_ctx = r.from;
+  ss_set_mailbox(callers_mailbox_reg);
   return now;
 }
 

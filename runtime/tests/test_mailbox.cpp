@@ -12,7 +12,7 @@
 namespace {
 
 std::atomic<long> checks;
-gt_chan_t *ping;
+gt_chan_t *ping[4];
 gt_mutex_t mu;
 
 __attribute__((noinline)) void check_mailbox() {
@@ -20,16 +20,19 @@ __attribute__((noinline)) void check_mailbox() {
   checks.fetch_add(1, std::memory_order_relaxed);
 }
 
-void worker(void *) {
+// Workers 2m and 2m+1 play ping-pong on the unbuffered channel ping[m]: at
+// every step one sends and the other receives.
+void worker(void *arg) {
+  long k = reinterpret_cast<intptr_t>(arg);
   for (int i = 0; i < 2000; ++i) {
     check_mailbox();
     gt_yield();
     check_mailbox();
     long v = i;
-    if (i % 2)
-      gt_chan_send(ping, &v);
+    if ((i + k) % 2)
+      gt_chan_send(ping[k / 2], &v);
     else
-      gt_chan_recv(ping, &v);
+      gt_chan_recv(ping[k / 2], &v);
     check_mailbox();
     gt_mutex_lock(&mu);
     check_mailbox();
@@ -45,17 +48,19 @@ void worker(void *) {
 }
 
 void main_thread(void *) {
-  ping = gt_chan_new(sizeof(long), 0);
+  for (auto &c : ping)
+    c = gt_chan_new(sizeof(long), 0);
   check_mailbox();
   gt_thread_t h[8];
-  for (auto &x : h) {
-    x = gt_spawn(worker, nullptr, nullptr);
+  for (intptr_t k = 0; k < 8; ++k) {
+    h[k] = gt_spawn(worker, reinterpret_cast<void *>(k), nullptr);
     check_mailbox(); // back in the parent after a child-first spawn
   }
   for (auto x : h)
     gt_join(x);
   check_mailbox();
-  gt_chan_free(ping);
+  for (auto c : ping)
+    gt_chan_free(c);
   std::printf("%ld checks: the mailbox register held the running thread's "
               "mailbox after every switch\n",
               checks.load());
