@@ -18,8 +18,11 @@ import sys
 # The fork's pipeline for C compiled by clang-19 -O2 -Xclang -disable-llvm-passes
 # (cmake/SwapStack.cmake uses the same): thread-local accesses are made safe
 # across switches before the optimiser could merge them (llvm-project 98479),
-# then the -O2 pipeline, then the swapstack builtins are lowered.
-C_PIPELINE = "swapstack-safe-tls,default<O2>,lower-swapstack-builtins"
+# then the -O2 pipeline, then the swapstack builtins are lowered and
+# SS_SAFEPOINTS functions get their polls. C is managed code: llc reserves the
+# mailbox register for it.
+C_PIPELINE = ("swapstack-safe-tls,default<O2>,lower-swapstack-builtins,"
+              "insert-safepoint-polls")
 
 TARGETS = {
     "x86_64": {
@@ -105,7 +108,7 @@ def main():
             ir = lowered_c[tgt]
         llc = [args.llc, f"-mtriple={t['triple']}", f"-O{opt}", "-relocation-model=pic",
                f"-frame-pointer={fp}", "-filetype=obj", ir, "-o", obj]
-        if args.reserve_mailbox:
+        if args.reserve_mailbox or args.source.endswith(".c"):
             llc.append(f"-mattr={t['mailbox']}")
         p = run(llc + args.llc_arg)
         if p.returncode != 0:
