@@ -88,6 +88,40 @@ static uint64_t data[64];
       e += d | v; f ^= e * 5; g += f >> 3; h ^= g + i;                         \
     }                                                                          \
     return a ^ b ^ c ^ d ^ e ^ f ^ g ^ h;                                      \
+  }                                                                            \
+  /* Induction variables of other shapes: a signed one stepping by 7 from a  \
+   * negative start, a 32-bit one counting down, a 16-bit one that wraps     \
+   * around, and a pointer (strip-mined with a counter of its own). */       \
+  ATTR __attribute__((noinline)) uint64_t strided##SUFFIX(int64_t lo,          \
+                                                          int64_t hi) {        \
+    uint64_t s = 0;                                                            \
+    _Pragma("clang loop vectorize(disable) interleave(disable) unroll(disable)") \
+    for (int64_t i = lo; i < hi; i += 7)                                       \
+      s = s * 31 + (uint64_t)i;                                                \
+    return s;                                                                  \
+  }                                                                            \
+  ATTR __attribute__((noinline)) uint64_t down32##SUFFIX(uint32_t n) {         \
+    uint64_t s = 0;                                                            \
+    _Pragma("clang loop vectorize(disable) interleave(disable) unroll(disable)") \
+    for (uint32_t i = n; i > 0; --i)                                           \
+      s = s * 17 + (data[i % 64] ^ i);                                         \
+    return s;                                                                  \
+  }                                                                            \
+  ATTR __attribute__((noinline)) uint64_t wrap16##SUFFIX(uint16_t a,           \
+                                                         uint16_t b) {         \
+    uint64_t s = 0;                                                            \
+    _Pragma("clang loop vectorize(disable) interleave(disable) unroll(disable)") \
+    for (uint16_t i = a; i != b; i += 3)                                       \
+      s = s * 33 + i;                                                          \
+    return s;                                                                  \
+  }                                                                            \
+  ATTR __attribute__((noinline)) uint64_t walk##SUFFIX(const uint64_t *p,      \
+                                                       const uint64_t *end) {  \
+    uint64_t s = 0;                                                            \
+    _Pragma("clang loop vectorize(disable) interleave(disable) unroll(disable)") \
+    for (; p != end; ++p)                                                      \
+      s = s * 5 + *p;                                                          \
+    return s;                                                                  \
   }
 
 KERNELS(SS_SAFEPOINTS, )
@@ -134,6 +168,17 @@ int main(void) {
   printf("recursion, 2047 calls: %lu polls\n", polls_of());
   check("pressure", pressure(5000), pressure_plain(5000));
   printf("eight live values, n=5000: %lu polls\n", polls_of());
+  check("strided", strided(-5000, 9001), strided_plain(-5000, 9001));
+  printf("step 7 from -5000, 2001 iterations: %lu polls\n", polls_of());
+  check("down32", down32(3001), down32_plain(3001));
+  printf("32-bit count down, 3001 iterations: %lu polls\n", polls_of());
+  check("wrap16", wrap16(65000, 3964), wrap16_plain(65000, 3964));
+  printf("16-bit wrap around, 1500 iterations: %lu polls\n", polls_of());
+  static uint64_t buf[2500];
+  for (int i = 0; i < 2500; ++i)
+    buf[i] = data[i % 64] + (uint64_t)i;
+  check("walk", walk(buf, buf + 2500), walk_plain(buf, buf + 2500));
+  printf("pointer walk, 2500 iterations: %lu polls\n", polls_of());
 
   /* The slow path clears the signal: one call, at the entry. */
   clear_on_poll = 1;
