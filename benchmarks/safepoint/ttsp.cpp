@@ -10,8 +10,9 @@
 // to yield (gt_preempt sets GT_SIGNAL_PREEMPT in its mailbox) and spins until
 // the bit is clear again: the slow path clears it first thing. The interval
 // is the time to safepoint, plus a cache-line round trip. Printed: the
-// distribution (p50/p99/max) per kernel; the target is a maximum of
-// 50 µs.
+// distribution (p50/p99/p99.9/max) per kernel; the target is a
+// maximum of 50 µs. The last kernel polls every few nanoseconds: its tail is
+// the machine's noise floor (threads descheduled by the OS or hypervisor).
 #include <gt/gt.h>
 #include <swapstack/swapstack.h>
 
@@ -23,6 +24,8 @@
 #include <cstring>
 #include <ctime>
 #include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -87,6 +90,13 @@ SS_SAFEPOINTS __attribute__((noinline)) uint64_t fib(uint64_t n) {
   return n < 2 ? n : fib(n - 1) + fib(n - 2); // entry polls only
 }
 
+SS_SAFEPOINTS __attribute__((noinline)) uint64_t spin_polls(uint64_t n) {
+  volatile uint64_t i = 0;
+  while (i < n) // volatile: no computable trip count, a poll per iteration
+    i = i + 1;
+  return i;
+}
+
 double mat_a[96][96], mat_b[96][96], mat_c[96][96];
 
 SS_SAFEPOINTS __attribute__((noinline)) double matmul() {
@@ -119,6 +129,11 @@ const Kernel kernels[] = {
     {"matmul 96^3 (nested)", "middle loop",
      [] { return uint64_t(matmul()); }},
     {"fib(22) (recursion)", "entries", [] { return fib(22); }},
+    // Polls every few nanoseconds: what it measures beyond that is the
+    // noise floor of the machine (the requester or the executor descheduled
+    // by the OS or the hypervisor), not the compiler's polls.
+    {"control: poll loop", "every iteration",
+     [] { return spin_polls(20000); }},
 };
 
 // --- measurement
@@ -127,19 +142,35 @@ struct Run {
   const Kernel *k;
   std::atomic<bool> stop{false};
   std::atomic<gt_mailbox *> mb{nullptr};
-  gt_thread_t thread = 0;
+  std::atomic<gt_thread_t> thread{0};
   std::vector<uint64_t> samples;
   size_t want = 0;
 };
 
 SS_SAFEPOINTS void spin_kernel(void *p) {
   Run *r = static_cast<Run *>(p);
+  r->thread.store(gt_self());
   r->mb.store(gt_self_mailbox());
   while (!r->stop.load(std::memory_order_relaxed))
     sink = sink + r->k->run();
 }
 
+// The executor (this process's main thread) on the first CPU, the requester
+// on the last: neither migrates, nor do they share a CPU.
+void pin_to(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+int last_cpu() {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 1 ? int(n - 1) : 0;
+}
+
 void *requester(void *p) {
+  pin_to(last_cpu());
   Run *r = static_cast<Run *>(p);
   gt_mailbox *mb;
   while (!(mb = r->mb.load()))
@@ -151,7 +182,7 @@ void *requester(void *p) {
     while (now_ns() < until)
       ;
     uint64_t t0 = now_ns();
-    gt_preempt(r->thread);
+    gt_preempt(r->thread.load());
     while (__atomic_load_n(&mb->signals, __ATOMIC_ACQUIRE) & GT_SIGNAL_PREEMPT)
       ;
     r->samples.push_back(now_ns() - t0);
@@ -167,11 +198,13 @@ void measure(const Kernel &k) {
   r.k = &k;
   r.want = samples_per_kernel;
   r.samples.reserve(r.want);
-  r.thread = gt_spawn(spin_kernel, &r, nullptr);
+  // The requester starts first: the spawned thread may run at once, and it
+  // only yields when asked to. It publishes its handle and mailbox itself.
   pthread_t req;
   if (pthread_create(&req, nullptr, requester, &r))
     std::abort();
-  gt_join(r.thread);
+  gt_thread_t t = gt_spawn(spin_kernel, &r, nullptr);
+  gt_join(t);
   pthread_join(req, nullptr);
   std::sort(r.samples.begin(), r.samples.end());
   auto pct = [&](double p) {
@@ -180,8 +213,8 @@ void measure(const Kernel &k) {
            1000.0;
   };
   double mx = r.samples.back() / 1000.0;
-  std::printf("| %s | %s | %zu | %.2f | %.2f | %.2f | %s |\n", k.name,
-              k.polls, r.samples.size(), pct(0.5), pct(0.99), mx,
+  std::printf("| %s | %s | %zu | %.2f | %.2f | %.2f | %.2f | %s |\n", k.name,
+              k.polls, r.samples.size(), pct(0.5), pct(0.99), pct(0.999), mx,
               mx <= 50 ? "met" : "not met");
 }
 
@@ -210,8 +243,9 @@ void setup() {
 }
 
 void bench_main(void *) {
-  std::printf("| kernel | polls | samples | p50 (µs) | p99 (µs) | max (µs) | "
-              "max ≤ 50 µs |\n|---|---|---:|---:|---:|---:|---|\n");
+  std::printf("| kernel | polls | samples | p50 (µs) | p99 (µs) | p99.9 (µs) "
+              "| max (µs) | max ≤ 50 µs |\n"
+              "|---|---|---:|---:|---:|---:|---:|---|\n");
   for (const Kernel &k : kernels)
     measure(k);
 }
@@ -222,6 +256,7 @@ int main(int argc, char **argv) {
   if (argc > 1 && !std::strcmp(argv[1], "--quick"))
     samples_per_kernel = 300;
   setup();
+  pin_to(0);
   gt_config cfg{};
   cfg.executors = 1;
   cfg.time_slice_ns = UINT64_MAX; // only the requester preempts
