@@ -22,7 +22,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
@@ -35,12 +34,6 @@ constexpr size_t kBig = size_t(1) << 25; // 256 MiB of words: misses
 
 uint64_t *array, *big;
 uint32_t *chain, *gather_idx;
-
-uint64_t now_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
 
 // --- kernels (each a few hundred µs per call)
 
@@ -178,14 +171,14 @@ void *requester(void *p) {
   uint64_t rng = 0x243f6a8885a308d3ull;
   while (r->samples.size() < r->want) {
     rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-    uint64_t until = now_ns() + 20000 + rng % 380000;
-    while (now_ns() < until)
+    uint64_t until = gt_now_ns() + 20000 + rng % 380000;
+    while (gt_now_ns() < until)
       ;
-    uint64_t t0 = now_ns();
+    uint64_t t0 = gt_now_ns();
     gt_preempt(r->thread.load());
     while (__atomic_load_n(&mb->signals, __ATOMIC_ACQUIRE) & GT_SIGNAL_PREEMPT)
       ;
-    r->samples.push_back(now_ns() - t0);
+    r->samples.push_back(gt_now_ns() - t0);
   }
   r->stop.store(true);
   return nullptr;
