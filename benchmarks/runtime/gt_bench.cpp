@@ -21,6 +21,14 @@
 //           memory growth (/proc/self/statm) / n, bytes/thread. One run.
 //   memory_compact  the same with threads spawned with GT_ATTR_COMPACT (their
 //           stacks are compacted while parked; they share only globals).
+//   park    n threads each bump a counter and block receiving from one shared
+//           unbuffered channel (as in memory); prints two results: "park",
+//           the ms from the first spawn until all n have started, and "wake",
+//           the ms from closing the channel until all n have finished (a
+//           wait group). One run.
+//   park_compact  the same with threads spawned with GT_ATTR_COMPACT.
+//   idle    the runtime with its executors and nothing to run for 1 s (the
+//           main thread sleeps): CPU time of the process, ms per second.
 #include <gt/gt.h>
 
 #include <algorithm>
@@ -29,6 +37,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
 
@@ -38,6 +47,7 @@ constexpr long kBatch = 10000;
 long n_arg;
 std::string bench;
 double result;
+double result2 = -1; // a second result ("wake" of park)
 
 [[noreturn]] void fail(const char *msg, long got, long want) {
   std::fprintf(stderr, "%s: got %ld, want %ld\n", msg, got, want);
@@ -197,6 +207,40 @@ void bench_memory() {
   gt_chan_free(gate);
 }
 
+void bench_park() {
+  started = 0;
+  gate = gt_chan_new(0, 0);
+  gt_waitgroup_add(&finished, n_arg);
+  gt_attr attr{0, nullptr, bench == "park_compact" ? GT_ATTR_COMPACT : 0u};
+  uint64_t t0 = gt_now_ns();
+  for (long i = 0; i < n_arg; ++i)
+    gt_detach(gt_spawn(parked, nullptr, &attr));
+  while (started.load() < n_arg)
+    gt_yield();
+  uint64_t t1 = gt_now_ns();
+  gt_chan_close(gate);
+  gt_waitgroup_wait(&finished);
+  uint64_t t2 = gt_now_ns();
+  gt_chan_free(gate);
+  result = (t1 - t0) / 1e6;
+  result2 = (t2 - t1) / 1e6;
+}
+
+double cpu_seconds() {
+  rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+void bench_idle() {
+  gt_sleep_for(100000000); // let start-up settle
+  double c0 = cpu_seconds();
+  uint64_t t0 = gt_now_ns();
+  gt_sleep_for(1000000000);
+  result = (cpu_seconds() - c0) * 1e3 / ((gt_now_ns() - t0) / 1e9);
+}
+
 void main_thread(void *) {
   if (bench == "skynet")
     bench_skynet();
@@ -208,6 +252,10 @@ void main_thread(void *) {
     bench_chanpp();
   else if (bench == "memory" || bench == "memory_compact")
     bench_memory();
+  else if (bench == "park" || bench == "park_compact")
+    bench_park();
+  else if (bench == "idle")
+    bench_idle();
 }
 
 } // namespace
@@ -218,7 +266,10 @@ int main(int argc, char **argv) {
                                    {"yield", "ns/yield"},
                                    {"chanpp", "ns/roundtrip"},
                                    {"memory", "bytes/thread"},
-                                   {"memory_compact", "bytes/thread"}};
+                                   {"memory_compact", "bytes/thread"},
+                                   {"park", "ms"},
+                                   {"park_compact", "ms"},
+                                   {"idle", "ms/s"}};
   const char *unit = nullptr;
   if (argc == 4)
     for (auto &u : units)
@@ -226,8 +277,8 @@ int main(int argc, char **argv) {
         unit = u[1];
   if (!unit) {
     std::fprintf(stderr,
-                 "usage: gt-bench skynet|spawn|yield|chanpp|memory|memory_compact "
-                 "<executors> <n>\n");
+                 "usage: gt-bench skynet|spawn|yield|chanpp|memory|memory_compact"
+                 "|park|park_compact|idle <executors> <n>\n");
     return 2;
   }
   unsigned executors = std::atoi(argv[2]);
@@ -238,5 +289,9 @@ int main(int argc, char **argv) {
   gt_run(&cfg, main_thread, nullptr);
   std::printf("RESULT %s %u %ld %.2f %s\n", bench.c_str(), executors, n_arg,
               result, unit);
+  if (result2 >= 0) // park: the wake phase
+    std::printf("RESULT %s %u %ld %.2f %s\n",
+                bench == "park" ? "wake" : "wake_compact", executors, n_arg,
+                result2, unit);
   return 0;
 }

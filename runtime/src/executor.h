@@ -38,9 +38,6 @@ struct Executor {
   static constexpr uint32_t kDropBatch = 64;
   uint32_t ndrop = 0;
   Thread *drop[kDropBatch];
-  // Free stacks whose pages are to be dropped before they are pooled.
-  uint32_t ncold = 0;
-  Stack cold[kDropBatch];
   // Default-size stacks kept for this executor (stacks.cpp).
   static constexpr uint32_t kStackCache = 64;
   uint32_t nstacks = 0;

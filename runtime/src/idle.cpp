@@ -105,6 +105,12 @@ void idle_wait(Executor *e) {
     e->spinning = false;
     sched.nspinning.fetch_sub(1);
   }
+  // Return the pages of stacks freed meanwhile (after a mass exit), a batch
+  // at a time, until work shows up. Neither spinning nor idle meanwhile:
+  // nobody relies on us to find new work, or wakes us.
+  while (!sched.shutdown.load(std::memory_order_relaxed) && stack_scavenge() &&
+         !work_anywhere())
+    ;
   sched.idle_lk.lock();
   e->note.store(0, std::memory_order_relaxed);
   e->idle = true;

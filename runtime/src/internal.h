@@ -188,6 +188,9 @@ void stack_set_default_size(size_t size);
 void stack_compact(Executor *e, Thread *t);
 void stack_restore(Thread *t);
 void stack_drop_pending(Executor *e); // drop the pages of compacted stacks
+// Drops the pages of a batch of freed stacks beyond those kept resident;
+// idle executors call it before sleeping. Whether more remain.
+bool stack_scavenge();
 
 // Threads table (threads.cpp).
 // `e`: the calling executor's cache, or nullptr.

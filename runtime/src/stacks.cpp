@@ -11,9 +11,20 @@
 // vm.max_map_count limits how many stacks can exist). Freed stacks are kept:
 // default-size ones in the executor's cache, the rest in per-class lists.
 //
-// Free stacks beyond the first kResidentFree of a class have their pages
-// dropped (in batches, as compacted stacks are), so a mass exit of parked
-// threads does not leave every stack resident.
+// What a new thread costs is mostly system calls and page faults, so both
+// come in batches: default-size stacks are carved kCarveBatch at a time into
+// the executor's cache, with one process_madvise(2) installing all their
+// guards and one faulting in (MADV_POPULATE_WRITE) the top page each thread
+// touches first; kernels or emulators without process_madvise on the calling
+// process get one madvise per stack. (On this project's VM a page fault
+// costs ~10 us, a populated page well under half of that.)
+//
+// Free stacks beyond the first kResidentFree of a class are *cold*: their
+// pages are dropped by executors that are about to sleep (stack_scavenge, a
+// batch at a time, merged into one system call), not by the threads that
+// finish, so a mass exit of parked threads runs at full speed and returns
+// its memory as soon as an executor is idle. Only when cold stacks exceed a
+// quarter of physical memory does freeing drop pages itself.
 //
 // Overflow: every executor has an alternate signal stack; the handler checks
 // whether the fault (or the stack pointer) lies below the running thread's
@@ -28,12 +39,23 @@
 #include <cstdlib>
 #include <cstring>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <ucontext.h>
 #include <vector>
 #include <unistd.h>
 
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef SYS_process_madvise
+#define SYS_process_madvise 440
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
 #endif
 
 namespace gt {
@@ -42,19 +64,32 @@ namespace {
 constexpr unsigned kMinShift = 13, kMaxShift = 30;
 constexpr unsigned kClasses = kMaxShift - kMinShift + 1;
 constexpr size_t kRegion = 64u << 20; // bytes reserved at a time per class
+// Default-size stacks are carved this many at a time, into the carving
+// executor's cache: one system call installs their guards and one faults in
+// their top pages.
+constexpr uint32_t kCarveBatch = 32;
+// Cold stacks are dropped this many at a time.
+constexpr uint32_t kScavengeBatch = 64;
 
-// Free stacks of a class: up to kResidentFree keep their pages; beyond that
-// (after a mass exit) their pages are dropped before they are kept.
+// Free stacks of a class: up to kResidentFree keep their pages (resident);
+// beyond that they are *cold* until an idle executor drops their pages
+// (stack_scavenge), after which they are *dropped*. Allocation prefers
+// resident, then cold, then dropped stacks, then carves new ones.
 constexpr size_t kResidentFree = 16384; // about 64 MiB of touched pages
 struct Class {
   SpinLock lk;
-  std::vector<char *> resident, dropped; // lowest usable addresses
+  std::vector<char *> resident, cold, dropped; // lowest usable addresses
   char *cursor = nullptr, *end = nullptr;
 };
 
 Class classes[kClasses];
 size_t page_size;
 size_t default_size;
+// Cold stacks (counted as one touched page each) beyond which a freeing
+// executor drops pages itself instead of leaving it to an idle one: a
+// quarter of physical memory.
+size_t cold_max;
+std::atomic<size_t> ncold{0};
 std::atomic<bool> use_mprotect{false};
 
 unsigned class_of(size_t size) {
@@ -66,20 +101,71 @@ unsigned class_of(size_t size) {
 
 size_t class_size(unsigned cls) { return size_t(1) << (cls + kMinShift); }
 
-// Drops the pages of n ranges [lo, hi) with as few madvise calls as possible:
-// neighbouring stacks (one guard page apart) are merged into one call.
 struct Range {
   char *lo, *hi;
 };
+
+// madvise(2) over n ranges: one process_madvise(2) on the calling process
+// where the kernel accepts any advice there (Linux 6.13+), else one madvise
+// per range. Returns false if some range failed.
+std::atomic<bool> no_process_madvise{false};
+SpinLock pidfd_lk;
+pid_t pidfd_pid;
+int pidfd = -1;
+
+bool advise_ranges(const Range *r, uint32_t n, int advice) {
+  constexpr uint32_t kMaxIov = 128;
+  if (n > 1 && n <= kMaxIov &&
+      !no_process_madvise.load(std::memory_order_relaxed)) {
+    // A pidfd names a process, not "self": after fork() the child must open
+    // its own.
+    pidfd_lk.lock();
+    pid_t pid = getpid();
+    if (pidfd < 0 || pidfd_pid != pid) {
+      if (pidfd >= 0 && pidfd_pid != pid)
+        close(pidfd); // the parent's, inherited
+      pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+      pidfd_pid = pid;
+    }
+    int fd = pidfd;
+    pidfd_lk.unlock();
+    iovec iov[kMaxIov];
+    size_t total = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      iov[i] = {r[i].lo, size_t(r[i].hi - r[i].lo)};
+      total += iov[i].iov_len;
+    }
+    long done = fd < 0 ? -1
+                       : syscall(SYS_process_madvise, fd, iov, (size_t)n,
+                                 advice, 0u);
+    if (done == (long)total)
+      return true;
+    if (done < 0 && (errno == ENOSYS || errno == EINVAL || errno == EPERM ||
+                     errno == EBADF))
+      no_process_madvise.store(true, std::memory_order_relaxed);
+    // Partial or refused: finish range by range (every advice used here may
+    // be repeated).
+  }
+  bool ok = true;
+  for (uint32_t i = 0; i < n; ++i)
+    ok &= madvise(r[i].lo, r[i].hi - r[i].lo, advice) == 0;
+  return ok;
+}
+
+// Drops the pages of n ranges [lo, hi) with as few system calls as
+// possible: neighbouring stacks (one guard page apart) are merged into one
+// range (guard regions survive MADV_DONTNEED).
 void drop_ranges(Range *r, uint32_t n) {
   std::sort(r, r + n, [](const Range &a, const Range &b) { return a.lo < b.lo; });
+  uint32_t m = 0;
   for (uint32_t i = 0; i < n;) {
     uint32_t j = i + 1;
     while (j < n && r[j].lo - page_size <= r[j - 1].hi)
       ++j;
-    madvise(r[i].lo, r[j - 1].hi - r[i].lo, MADV_DONTNEED);
+    r[m++] = {r[i].lo, r[j - 1].hi};
     i = j;
   }
+  advise_ranges(r, m, MADV_DONTNEED);
 }
 
 // Whether touching `guard` faults. Checked once: an emulator (qemu-user) may
@@ -98,8 +184,14 @@ bool guard_faults(char *guard) {
   return verdict.load() == 1;
 }
 
-bool carve(unsigned cls, Stack *out) {
-  size_t size = size_t(1) << (cls + kMinShift);
+// Carves up to n (at least one) new stacks of class cls into out; c.lk is
+// held. The stacks are consecutive slots of a region, each above its guard
+// page; guards are installed with one system call for the batch, and the
+// top page of each stack, which its thread touches first, is faulted in
+// with another (page faults are the dominant cost of a new thread, and on
+// virtual machines a fault costs several times a populated page).
+uint32_t carve(unsigned cls, Stack *out, uint32_t n) {
+  size_t size = class_size(cls);
   size_t slot = size + page_size;
   Class &c = classes[cls];
   if (c.end - c.cursor < (ptrdiff_t)slot) {
@@ -108,28 +200,74 @@ bool carve(unsigned cls, Stack *out) {
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
                    -1, 0);
     if (p == MAP_FAILED)
-      return false;
+      return 0;
     c.cursor = static_cast<char *>(p);
     c.end = c.cursor + bytes;
   }
-  char *guard = c.cursor;
-  c.cursor += slot;
+  if (size_t(c.end - c.cursor) / slot < n)
+    n = uint32_t(size_t(c.end - c.cursor) / slot);
+  constexpr uint32_t kMax = kCarveBatch;
+  if (n > kMax)
+    n = kMax;
+  Range guards[kMax], tops[kMax];
+  for (uint32_t i = 0; i < n; ++i) {
+    char *guard = c.cursor + i * slot;
+    guards[i] = {guard, guard + page_size};
+    tops[i] = {guard + slot - page_size, guard + slot};
+    out[i] = Stack{guard + page_size, size, cls};
+  }
+  c.cursor += n * slot;
   if (!use_mprotect.load(std::memory_order_relaxed) &&
-      (madvise(guard, page_size, MADV_GUARD_INSTALL) != 0 ||
-       !guard_faults(guard)))
+      (!advise_ranges(guards, n, MADV_GUARD_INSTALL) ||
+       !guard_faults(guards[0].lo)))
     use_mprotect.store(true, std::memory_order_relaxed);
-  if (use_mprotect.load(std::memory_order_relaxed) &&
-      mprotect(guard, page_size, PROT_NONE) != 0)
-    fatal("cannot protect a stack guard page (%s): too many stacks for "
-          "vm.max_map_count on a kernel without MADV_GUARD_INSTALL",
-          strerror(errno));
-  *out = Stack{guard + page_size, size, cls};
-  return true;
+  if (use_mprotect.load(std::memory_order_relaxed))
+    for (uint32_t i = 0; i < n; ++i)
+      if (mprotect(guards[i].lo, page_size, PROT_NONE) != 0)
+        fatal("cannot protect a stack guard page (%s): too many stacks for "
+              "vm.max_map_count on a kernel without MADV_GUARD_INSTALL",
+              strerror(errno));
+  advise_ranges(tops, n, MADV_POPULATE_WRITE); // best effort
+  return n;
 }
 
 void init_sizes() {
   if (!page_size)
     page_size = sysconf(_SC_PAGESIZE);
+  if (!cold_max)
+    cold_max = size_t(sysconf(_SC_PHYS_PAGES)) / 4 + kScavengeBatch;
+}
+
+// Takes up to kScavengeBatch cold stacks of one class (the first that has
+// any) into r; returns how many and their class.
+uint32_t take_cold(Range *r, unsigned *cls_out) {
+  for (unsigned cls = 0; cls < kClasses; ++cls) {
+    Class &c = classes[cls];
+    if (c.cold.empty())
+      continue; // racy peek; a later call sees it
+    c.lk.lock();
+    uint32_t n = 0;
+    while (n < kScavengeBatch && !c.cold.empty()) {
+      char *lo = c.cold.back();
+      c.cold.pop_back();
+      r[n++] = {lo, lo + class_size(cls)};
+    }
+    c.lk.unlock();
+    if (n) {
+      ncold.fetch_sub(n, std::memory_order_relaxed);
+      *cls_out = cls;
+      return n;
+    }
+  }
+  return 0;
+}
+
+void put_dropped(const Range *r, uint32_t n, unsigned cls) {
+  Class &c = classes[cls];
+  c.lk.lock();
+  for (uint32_t i = 0; i < n; ++i)
+    c.dropped.push_back(r[i].lo);
+  c.lk.unlock();
 }
 } // namespace
 
@@ -144,55 +282,73 @@ bool stack_alloc(Executor *e, size_t size, Stack *out) {
   unsigned cls = class_of(size);
   if ((size_t(1) << (cls + kMinShift)) < size)
     return false; // larger than the largest class
-  if (e && size <= default_size && cls == class_of(default_size) &&
-      e->nstacks) {
+  bool cached = e && cls == class_of(default_size);
+  if (cached && e->nstacks) {
     *out = e->stacks[--e->nstacks];
     return true;
   }
   Class &c = classes[cls];
   c.lk.lock();
   bool ok = true;
-  std::vector<char *> &from = c.resident.empty() ? c.dropped : c.resident;
-  if (!from.empty()) {
-    *out = Stack{from.back(), class_size(cls), cls};
-    from.pop_back();
+  std::vector<char *> *from = !c.resident.empty() ? &c.resident
+                              : !c.cold.empty()   ? &c.cold
+                              : !c.dropped.empty() ? &c.dropped
+                                                   : nullptr;
+  if (from) {
+    *out = Stack{from->back(), class_size(cls), cls};
+    from->pop_back();
+    if (from == &c.cold)
+      ncold.fetch_sub(1, std::memory_order_relaxed);
+  } else if (cached) {
+    // The executor's cache is empty: carve a batch into it.
+    static_assert(kCarveBatch <= Executor::kStackCache);
+    Stack batch[kCarveBatch];
+    uint32_t n = carve(cls, batch, kCarveBatch);
+    ok = n > 0;
+    if (ok) {
+      *out = batch[0];
+      for (uint32_t i = n; i-- > 1;) // handed out in address order
+        e->stacks[e->nstacks++] = batch[i];
+    }
   } else {
-    ok = carve(cls, out);
+    ok = carve(cls, out, 1) == 1;
   }
   c.lk.unlock();
   return ok;
 }
 
-static void free_to_class(const Stack &s, bool dropped) {
+void stack_free(Executor *e, const Stack &s) {
+  if (e && s.cls == class_of(default_size) &&
+      e->nstacks < Executor::kStackCache) {
+    e->stacks[e->nstacks++] = s;
+    return;
+  }
   Class &c = classes[s.cls];
   c.lk.lock();
-  (dropped ? c.dropped : c.resident).push_back(s.lo);
+  if (c.resident.size() < kResidentFree) {
+    c.resident.push_back(s.lo);
+    c.lk.unlock();
+    return;
+  }
+  c.cold.push_back(s.lo);
   c.lk.unlock();
+  // Dropping pages is left to idle executors (stack_scavenge), off the path
+  // of threads that finish, unless cold stacks pile up.
+  if (ncold.fetch_add(1, std::memory_order_relaxed) + 1 > cold_max)
+    stack_scavenge();
 }
 
-void stack_free(Executor *e, const Stack &s) {
-  if (e && s.cls == class_of(default_size)) {
-    if (e->nstacks < Executor::kStackCache) {
-      e->stacks[e->nstacks++] = s;
-      return;
-    }
-  }
-  Class &c = classes[s.cls];
-  c.lk.lock();
-  bool keep = c.resident.size() < kResidentFree;
-  if (keep)
-    c.resident.push_back(s.lo);
-  c.lk.unlock();
-  if (keep)
-    return;
-  if (!e) {
-    madvise(s.lo, s.size, MADV_DONTNEED);
-    free_to_class(s, true);
-    return;
-  }
-  e->cold[e->ncold++] = s;
-  if (e->ncold == Executor::kDropBatch)
-    stack_drop_pending(e);
+bool stack_scavenge() {
+  Range r[2 * kScavengeBatch];
+  unsigned cls = 0;
+  uint32_t n = take_cold(r, &cls);
+  if (!n)
+    return false;
+  Range merged[2 * kScavengeBatch];
+  std::copy(r, r + n, merged);
+  drop_ranges(merged, n);
+  put_dropped(r, n, cls);
+  return ncold.load(std::memory_order_relaxed) != 0;
 }
 
 // --- compaction of parked stacks
@@ -231,7 +387,7 @@ void stack_compact(Executor *e, Thread *t) {
 }
 
 void stack_drop_pending(Executor *e) {
-  Range r[2 * Executor::kDropBatch];
+  Range r[Executor::kDropBatch];
   Thread *taken[Executor::kDropBatch];
   uint32_t n = 0, ntaken = 0;
   for (uint32_t i = 0; i < e->ndrop; ++i) {
@@ -245,14 +401,9 @@ void stack_drop_pending(Executor *e) {
     }
   }
   e->ndrop = 0;
-  for (uint32_t i = 0; i < e->ncold; ++i)
-    r[n++] = {e->cold[i].lo, e->cold[i].hi()};
   drop_ranges(r, n);
   for (uint32_t i = 0; i < ntaken; ++i)
     taken[i]->drop_state.store(kKeep, std::memory_order_release);
-  for (uint32_t i = 0; i < e->ncold; ++i)
-    free_to_class(e->cold[i], true);
-  e->ncold = 0;
 }
 
 // A dropped stack must still have no pages when its thread resumes: a page

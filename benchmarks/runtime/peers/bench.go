@@ -25,6 +25,13 @@
 //	        from one shared unbuffered chan struct{}; once all have started
 //	        (+100 ms), resident memory growth (/proc/self/statm) / n, in
 //	        bytes/thread. One run; the channel is then closed and all waited for.
+//	park    n goroutines each bump a "started" counter and block receiving
+//	        from one shared unbuffered chan struct{}; prints two results:
+//	        "park", the ms from the first go statement until all n have
+//	        started, and "wake", the ms from close() until all n have finished
+//	        (sync.WaitGroup). One run.
+//	idle    nothing to run for 1 s (the main goroutine sleeps): CPU time of
+//	        the process, ms per second.
 //
 // Build (no modules, no network):
 //
@@ -40,6 +47,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -194,6 +202,43 @@ func benchMemory(n int64) float64 {
 	return float64(after-before) / float64(n)
 }
 
+func benchPark(n int64) (float64, float64) {
+	var started int64
+	ch := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(int(n))
+	t0 := time.Now()
+	for i := int64(0); i < n; i++ {
+		go func() {
+			atomic.AddInt64(&started, 1)
+			<-ch
+			wg.Done()
+		}()
+	}
+	for atomic.LoadInt64(&started) < n {
+		runtime.Gosched()
+	}
+	t1 := time.Now()
+	close(ch)
+	wg.Wait()
+	t2 := time.Now()
+	return float64(t1.Sub(t0).Nanoseconds()) / 1e6, float64(t2.Sub(t1).Nanoseconds()) / 1e6
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+}
+
+func benchIdle() float64 {
+	time.Sleep(100 * time.Millisecond)
+	c0 := cpuSeconds()
+	t0 := time.Now()
+	time.Sleep(time.Second)
+	return (cpuSeconds() - c0) * 1e3 / time.Since(t0).Seconds()
+}
+
 func powerOf10(n int64) bool {
 	for n > 1 && n%10 == 0 {
 		n /= 10
@@ -203,7 +248,7 @@ func powerOf10(n int64) bool {
 
 func main() {
 	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: bench skynet|spawn|yield|chanpp|memory <executors> <n>")
+		fmt.Fprintln(os.Stderr, "usage: bench skynet|spawn|yield|chanpp|memory|park|idle <executors> <n>")
 		os.Exit(2)
 	}
 	name := os.Args[1]
@@ -235,6 +280,12 @@ func main() {
 		value, unit = benchChanpp(n), "ns/roundtrip"
 	case "memory":
 		value, unit = benchMemory(n), "bytes/thread"
+	case "park":
+		park, wake := benchPark(n)
+		fmt.Printf("RESULT park %d %d %.2f ms\n", executors, n, park)
+		name, value, unit = "wake", wake, "ms"
+	case "idle":
+		value, unit = benchIdle(), "ms/s"
 	default:
 		fmt.Fprintf(os.Stderr, "bench: unknown benchmark %q\n", name)
 		os.Exit(2)

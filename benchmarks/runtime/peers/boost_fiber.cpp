@@ -35,6 +35,12 @@
 //           in bytes/thread (the fiber handle vector is touched beforehand, so
 //           it is not counted). One run; the channel is then closed and all
 //           fibers joined.
+//   park    n fibers each bump a "started" counter and block in pop() on one
+//           shared unbuffered_channel<int>; prints two results: "park", the ms
+//           from the first launch until all n have started, and "wake", the
+//           ms from close() until all n are joined. One run.
+//   idle    nothing to run for 1 s (the main fiber sleeps): CPU time of the
+//           process, ms per second (work_stealing executors spin when idle).
 //
 // Build:
 //   clang++-19 -std=c++20 -O2 boost_fiber.cpp -lboost_fiber -lboost_context \
@@ -50,6 +56,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -220,6 +227,46 @@ static double bench_memory(long n) {
   return double(after - before) / double(n);
 }
 
+static double park_wake_ms = 0;
+
+static double bench_park(long n) {
+  std::atomic<long> started{0};
+  fibers::unbuffered_channel<int> ch;
+  std::vector<fibers::fiber> fs(n);
+  auto t0 = Clock::now();
+  for (auto &f : fs)
+    f = fibers::fiber([&] {
+      started.fetch_add(1);
+      int v;
+      ch.pop(v);
+    });
+  while (started.load() < n)
+    boost::this_fiber::yield();
+  auto t1 = Clock::now();
+  ch.close();
+  for (auto &f : fs)
+    f.join();
+  auto t2 = Clock::now();
+  park_wake_ms = std::chrono::duration<double, std::milli>(t2 - t1).count();
+  return std::chrono::duration<double, std::milli>(t1 - t0).count();
+}
+
+static double cpu_seconds() {
+  rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static double bench_idle() {
+  boost::this_fiber::sleep_for(100ms);
+  double c0 = cpu_seconds();
+  auto t0 = Clock::now();
+  boost::this_fiber::sleep_for(1s);
+  double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  return (cpu_seconds() - c0) * 1e3 / wall;
+}
+
 static bool power_of_10(long n) {
   while (n > 1 && n % 10 == 0)
     n /= 10;
@@ -228,7 +275,7 @@ static bool power_of_10(long n) {
 
 int main(int argc, char **argv) {
   if (argc != 4) {
-    std::fprintf(stderr, "usage: %s skynet|spawn|yield|chanpp|memory <executors> <n>\n", argv[0]);
+    std::fprintf(stderr, "usage: %s skynet|spawn|yield|chanpp|memory|park|idle <executors> <n>\n", argv[0]);
     return 2;
   }
   std::string name = argv[1];
@@ -237,7 +284,8 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "executors and n must be positive integers\n");
     return 2;
   }
-  if (name != "skynet" && name != "spawn" && name != "yield" && name != "chanpp" && name != "memory") {
+  if (name != "skynet" && name != "spawn" && name != "yield" && name != "chanpp" &&
+      name != "memory" && name != "park" && name != "idle") {
     std::fprintf(stderr, "unknown benchmark %s\n", name.c_str());
     return 2;
   }
@@ -260,11 +308,17 @@ int main(int argc, char **argv) {
       value = bench_yield(n), unit = "ns/yield";
     else if (name == "chanpp")
       value = bench_chanpp(n), unit = "ns/roundtrip";
+    else if (name == "park")
+      value = bench_park(n), unit = "ms";
+    else if (name == "idle")
+      value = bench_idle(), unit = "ms/s";
     else
       value = bench_memory(n), unit = "bytes/thread";
   }
   if (!ok)
     return 1;
   std::printf("RESULT %s %ld %ld %.2f %s\n", name.c_str(), executors, n, value, unit);
+  if (name == "park")
+    std::printf("RESULT wake %ld %ld %.2f ms\n", executors, n, park_wake_ms);
   return 0;
 }
