@@ -21,6 +21,12 @@ if [ -f "$TREE/.materialized" ]; then
     exit 0
   fi
   [ $# -eq 0 ] || die "$TREE exists but does not hold the current series"
+  # Never delete work: a tree with uncommitted changes, or the developer's
+  # tree, is left alone.
+  [ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
+    die "$TREE has uncommitted changes (a developer's working tree?); commit and export them (llvm/scripts/export-patches.sh), or remove the tree by hand"
+  [ "$(readlink -f "$SWAPSTACK_HOME/trees/dev")" != "$(readlink -f "$TREE")" ] ||
+    die "$TREE is the developer's tree (trees/dev) but does not hold the current series; export its commits (llvm/scripts/export-patches.sh)"
   echo "materialize: $TREE does not hold the current series; recreating it" >&2
   rm -rf "$TREE"
 fi
