@@ -175,22 +175,42 @@ int select_impl(gt_select_case *cases, size_t n, bool block,
     return GT_WOULDBLOCK;
   }
 
-  auto *ws = static_cast<Waiter *>(__builtin_alloca(n * sizeof(Waiter)));
+  // Counterparts touch the waiters and the elements while we are parked. A
+  // thread on a shared stack (share.cpp) may have its stack reused by
+  // others meanwhile: it keeps both in the heap.
+  bool heap = self->shared != nullptr;
+  size_t elems = 0;
+  for (size_t i = 0; heap && i < n; ++i)
+    elems += cases[i].elem ? cases[i].chan->elem_size : 0;
+  void *mem = nullptr;
+  if (heap && !(mem = std::malloc(n * sizeof(Waiter) + elems)))
+    fatal("%s: out of memory", api);
+  auto *ws = static_cast<Waiter *>(
+      heap ? mem : __builtin_alloca(n * sizeof(Waiter)));
+  char *elem_buf = reinterpret_cast<char *>(ws + n);
   for (size_t i = 0; i < n; ++i)
     new (&ws[i]) Waiter();
   uint64_t gen = begin_wait(self);
   if (cancel_pending(self) && cancel_own_wait(self)) {
     locks.unlock();
+    std::free(mem);
     return GT_CANCELED;
   }
   for (size_t i = 0; i < n; ++i) {
     ws[i].t = self;
     ws[i].gen = gen;
     ws[i].elem = cases[i].elem;
+    if (heap && cases[i].elem) {
+      ws[i].elem = elem_buf;
+      if (cases[i].op == GT_SEND)
+        std::memcpy(elem_buf, cases[i].elem, cases[i].chan->elem_size);
+      elem_buf += cases[i].chan->elem_size;
+    }
     ws[i].index = int32_t(i);
     (cases[i].op == GT_SEND ? cases[i].chan->sendq : cases[i].chan->recvq)
         .push(&ws[i]);
   }
+  self->compactable = heap;
   Unlock u{LockSet::unlock_fn, &locks};
   uint32_t why = park(self, &u);
 
@@ -200,9 +220,14 @@ int select_impl(gt_select_case *cases, size_t n, bool block,
       (cases[i].op == GT_SEND ? cases[i].chan->sendq : cases[i].chan->recvq)
           .remove(&ws[i]);
   locks.unlock();
-  if (why == kWokenCanceled)
+  if (why == kWokenCanceled) {
+    std::free(mem);
     return GT_CANCELED;
+  }
   int k = self->wake_index;
+  if (heap && cases[k].op == GT_RECV && cases[k].elem)
+    std::memcpy(cases[k].elem, ws[k].elem, cases[k].chan->elem_size);
+  std::free(mem);
   cases[k].closed = why == kWokenClosed;
   if (why == kWokenClosed && cases[k].op == GT_SEND)
     send_on_closed(cases[k].chan);
@@ -239,25 +264,36 @@ int chan_op(gt_chan *c, int op, void *elem, int *closed, const char *api) {
     return GT_CANCELED;
   }
   // Small elements travel through the thread record, so that nothing on
-  // this stack is touched while parked and the stack may be compacted.
+  // this stack is touched while parked and the stack may be compacted; a
+  // thread on a shared stack (share.cpp) puts larger ones in the heap.
   bool small = c->elem_size <= sizeof self->elem_buf;
-  w.elem = elem && small ? self->elem_buf : elem;
-  if (op == GT_SEND && elem && small)
-    std::memcpy(self->elem_buf, elem, c->elem_size);
-  self->compactable = small;
+  void *buf = small ? self->elem_buf : nullptr;
+  if (elem && !small && self->shared && !(buf = std::malloc(c->elem_size))) {
+    c->lk.unlock();
+    fatal("%s: out of memory", api);
+  }
+  w.elem = elem && buf ? buf : elem;
+  if (op == GT_SEND && elem && buf)
+    std::memcpy(buf, elem, c->elem_size);
+  self->compactable = small || buf;
   (op == GT_SEND ? c->sendq : c->recvq).push(&w);
   uint32_t why = park_locked(self, &c->lk);
+  void *heap = small ? nullptr : buf;
   if (why == kWokenCanceled) {
     c->lk.lock();
     if (w.linked)
       (op == GT_SEND ? c->sendq : c->recvq).remove(&w);
     c->lk.unlock();
+    std::free(heap);
     return GT_CANCELED;
   }
-  if (why == kWokenClosed && op == GT_SEND)
+  if (why == kWokenClosed && op == GT_SEND) {
+    std::free(heap);
     send_on_closed(c);
-  if (op == GT_RECV && elem && small)
-    std::memcpy(elem, self->elem_buf, c->elem_size);
+  }
+  if (op == GT_RECV && elem && buf)
+    std::memcpy(elem, buf, c->elem_size);
+  std::free(heap);
   *closed = why == kWokenClosed;
   return GT_OK;
 }

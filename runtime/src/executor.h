@@ -59,7 +59,6 @@ extern Sched sched;
 
 // idle.cpp
 void wakep();              // wake one idle executor to look for work
-void wake_if_idle();       // after making work: wakep() when worthwhile
 void stop_spinning(Executor *e);
 void idle_wait(Executor *e);
 void wake_all();

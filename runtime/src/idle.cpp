@@ -111,6 +111,9 @@ void idle_wait(Executor *e) {
   while (!sched.shutdown.load(std::memory_order_relaxed) && stack_scavenge() &&
          !work_anywhere())
     ;
+  while (!sched.shutdown.load(std::memory_order_relaxed) &&
+         stack_prepare_wanted() && !work_anywhere())
+    stack_prepare();
   sched.idle_lk.lock();
   e->note.store(0, std::memory_order_relaxed);
   e->idle = true;

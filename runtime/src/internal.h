@@ -108,10 +108,12 @@ struct Thread {
   alignas(16) unsigned char elem_buf[16];
   bool compactable = false; // for the current park; reset by begin_wait
   bool may_compact = false; // spawned with GT_ATTR_COMPACT
-  void *saved = nullptr;    // the compacted stack's live bytes
-  size_t saved_len = 0;
   // Whether the compacted stack's pages are still to be dropped (stacks.cpp).
   std::atomic<uint8_t> drop_state{0};
+  void *saved = nullptr;    // the compacted or evicted stack's live bytes
+  size_t saved_len = 0;
+  // The shared stack this thread takes turns on (share.cpp), or null.
+  void *shared = nullptr;
 
   // The thread's own wait-queue entry for a new wait episode `gen`.
   Waiter *own_waiter(uint64_t g) {
@@ -151,7 +153,10 @@ Executor *switch_out(Executor *e, SwitchReason why, uintptr_t arg = 0);
 uint64_t begin_wait(Thread *t, bool cancellable = true);
 bool claim(Thread *t, uint64_t gen, WakeReason why, int32_t index = -1);
 bool claim_any(Thread *t, WakeReason why); // the open cancellable episode
-void ready(Executor *e, Thread *t);        // after a successful claim
+// After a successful claim. `wake`: wake an idle executor if worthwhile
+// (wake_if_idle); a waker readying many threads does so once per batch.
+void ready(Executor *e, Thread *t, bool wake = true);
+void wake_if_idle(); // after making work: wake an idle executor if worthwhile
 // Ends the current episode from the waiting side without parking, when
 // possible (e.g. cancel noticed). False: a waker already claimed it, so the
 // thread must park anyway and will be woken at once.
@@ -191,6 +196,20 @@ void stack_drop_pending(Executor *e); // drop the pages of compacted stacks
 // Drops the pages of a batch of freed stacks beyond those kept resident;
 // idle executors call it before sleeping. Whether more remain.
 bool stack_scavenge();
+// Default-size stacks prepared ahead (carved, guarded, first page touched)
+// by idle executors for executors that spawn in bursts.
+bool stack_prepare_wanted();
+void stack_prepare(); // one small batch
+
+
+// Shared stacks (share.cpp) for GT_ATTR_COMPACT threads spawned above the
+// compaction threshold.
+bool share_assign(Thread *t);  // at spawn: t->shared, t->stack
+// Before resuming t: takes its stack, evicting its occupant; false if
+// another thread runs on it.
+bool share_acquire(Thread *t, const void *entry);
+void share_release(Thread *t, bool exited); // after t switched back
+void share_fini();                          // gt_run's end
 
 // Threads table (threads.cpp).
 // `e`: the calling executor's cache, or nullptr.

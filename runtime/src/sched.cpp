@@ -137,7 +137,7 @@ bool cancel_pending(Thread *t) {
   return __atomic_load_n(&t->mb.signals, __ATOMIC_SEQ_CST) & GT_SIGNAL_CANCEL;
 }
 
-void ready(Executor *e, Thread *t) {
+void ready(Executor *e, Thread *t, bool wake) {
   // The claimed thread may still be on its way into the scheduler.
   while (t->status.load(std::memory_order_acquire) != Status::Parked)
     cpu_relax();
@@ -146,7 +146,8 @@ void ready(Executor *e, Thread *t) {
     e->rq.put(t, true, sched.global);
   else
     sched.global.put(t);
-  wake_if_idle();
+  if (wake)
+    wake_if_idle();
 }
 
 // --- the scheduler side
@@ -206,6 +207,11 @@ static Thread *find_runnable(Executor *e) {
           t = sched.global.get_batch(e->rq, 128, sched.n, sched.global);
         if (t || sched.shutdown.load(std::memory_order_relaxed))
           break;
+        if (stack_prepare_wanted()) { // an executor spawns in a burst
+          stack_prepare();
+          until = 0;
+          continue;
+        }
         uint64_t now = now_ns();
         if (!until)
           until = now + 50000;
@@ -241,7 +247,8 @@ static bool compaction_wanted(Executor *e) {
 static void finish_exit(Executor *e, Thread *t) {
   e->exited.store(e->exited.load(std::memory_order_relaxed) + 1,
                   std::memory_order_relaxed);
-  stack_free(e, t->stack);
+  if (t->stack.lo) // not a shared stack (share_release let it go)
+    stack_free(e, t->stack);
   t->stack = Stack{};
   t->status.store(Status::Dead, std::memory_order_relaxed);
   t->lk.lock();
@@ -258,13 +265,22 @@ static void finish_exit(Executor *e, Thread *t) {
     ready(e, joiner);
 }
 
+extern "C" void gt_thread_entry(ss_ctx_t from, uintptr_t w0, uintptr_t);
+
 static void schedule(Executor *e) {
   Thread *t = find_runnable(e);
   while (t) {
+    if (t->shared && !share_acquire(t, (const void *)gt_thread_entry)) {
+      // Another thread runs on its shared stack elsewhere (share.cpp): try
+      // again later.
+      sched.global.put(t);
+      t = find_runnable(e);
+      continue;
+    }
     e->current = t;
     t->mb.executor_id = e->id;
     t->status.store(Status::Running, std::memory_order_relaxed);
-    if (t->saved)
+    if (!t->shared && t->saved)
       stack_restore(t);
     e->running.store(t, std::memory_order_release);
     e->resumes.store(e->resumes.load(std::memory_order_relaxed) + 1,
@@ -274,6 +290,13 @@ static void schedule(Executor *e) {
     t->ctx = r.from;
     e->current = nullptr;
     e->running.store(nullptr, std::memory_order_relaxed);
+    // The Unlock of a park lives on the thread's stack: read it first, then
+    // let others have a shared stack (they may evict our bytes at once).
+    Unlock u{nullptr, nullptr};
+    if (r.w0 == kPark && r.w1)
+      u = *reinterpret_cast<const Unlock *>(r.w1);
+    if (t->shared)
+      share_release(t, r.w0 == kExit);
     Thread *next = nullptr;
     switch (r.w0) {
     case kYield:
@@ -290,12 +313,9 @@ static void schedule(Executor *e) {
       next = reinterpret_cast<Thread *>(r.w1);
       break;
     case kPark: {
-      // The Unlock lives on the thread's stack: read it first. Compact
-      // before unlocking: no waker can touch the thread yet.
-      Unlock u{nullptr, nullptr};
-      if (r.w1)
-        u = *reinterpret_cast<const Unlock *>(r.w1);
-      if (t->compactable && t->may_compact && compaction_wanted(e))
+      // Compact before unlocking: no waker can touch the thread yet.
+      if (t->compactable && t->may_compact && compaction_wanted(e) &&
+          !t->shared)
         stack_compact(e, t);
       if (u.fn)
         u.fn(u.arg);
@@ -334,19 +354,27 @@ static Thread *spawn_on(Executor *e, void (*fn)(void *), void *arg,
   size_t size = attr && attr->stack_size ? attr->stack_size
                                          : stack_default_size();
   Thread *t = thread_new(e);
-  if (!stack_alloc(e, size, &t->stack))
+  t->may_compact = attr && (attr->flags & GT_ATTR_COMPACT);
+  // Above the compaction threshold, compactable threads of the default
+  // size take turns on shared stacks (share.cpp).
+  bool shared = t->may_compact && size <= stack_default_size() && e &&
+                e->compact_now; // as of this executor's last parks
+  if (shared)
+    share_assign(t);
+  else if (!stack_alloc(e, size, &t->stack))
     fatal("gt_spawn: cannot allocate a %zu-byte stack: out of memory", size);
   t->fn = fn;
   t->arg = arg;
   t->id = thread_next_id(e);
   std::memset(&t->mb, 0, sizeof t->mb);
   t->mb.stack_limit = (uintptr_t)t->stack.lo;
-  t->may_compact = attr && (attr->flags & GT_ATTR_COMPACT);
   if (attr && attr->name)
     std::strncpy(t->name, attr->name, sizeof t->name - 1);
   else
     t->name[0] = 0;
-  t->ctx = ss_new(t->stack.lo, t->stack.size, (const void *)gt_thread_entry);
+  if (!shared) // a shared stack gets the first frame on the first run
+    t->ctx =
+        ss_new(t->stack.lo, t->stack.size, (const void *)gt_thread_entry);
   e->spawned.store(e->spawned.load(std::memory_order_relaxed) + 1,
                    std::memory_order_relaxed);
   t->status.store(Status::Runnable, std::memory_order_relaxed);
@@ -522,6 +550,7 @@ int gt_run(const gt_config *config, void (*main_fn)(void *), void *arg) {
   for (unsigned i = 1; i < n; ++i)
     pthread_join(sched.execs[i].os, nullptr);
   preempt_stop();
+  share_fini();
   for (unsigned i = 0; i < n; ++i) {
     for (uint32_t k = 0; k < sched.execs[i].nstacks; ++k)
       stack_free(nullptr, sched.execs[i].stacks[k]);

@@ -38,6 +38,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -109,26 +110,37 @@ struct Range {
 // where the kernel accepts any advice there (Linux 6.13+), else one madvise
 // per range. Returns false if some range failed.
 std::atomic<bool> no_process_madvise{false};
-SpinLock pidfd_lk;
-pid_t pidfd_pid;
-int pidfd = -1;
+// A pidfd of this process, opened on first use. A pidfd names a process,
+// not "self": a child made by fork() must open its own.
+std::atomic<int> self_pidfd{-1};
+std::atomic<bool> atfork_registered{false};
+
+int get_self_pidfd() {
+  int fd = self_pidfd.load(std::memory_order_acquire);
+  if (fd >= 0)
+    return fd;
+  if (!atfork_registered.exchange(true))
+    pthread_atfork(nullptr, nullptr, [] {
+      int inherited = self_pidfd.exchange(-1);
+      if (inherited >= 0)
+        close(inherited);
+    });
+  fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+  if (fd < 0)
+    return -1;
+  int none = -1;
+  if (!self_pidfd.compare_exchange_strong(none, fd)) {
+    close(fd); // another thread won
+    fd = none;
+  }
+  return fd;
+}
 
 bool advise_ranges(const Range *r, uint32_t n, int advice) {
   constexpr uint32_t kMaxIov = 128;
   if (n > 1 && n <= kMaxIov &&
       !no_process_madvise.load(std::memory_order_relaxed)) {
-    // A pidfd names a process, not "self": after fork() the child must open
-    // its own.
-    pidfd_lk.lock();
-    pid_t pid = getpid();
-    if (pidfd < 0 || pidfd_pid != pid) {
-      if (pidfd >= 0 && pidfd_pid != pid)
-        close(pidfd); // the parent's, inherited
-      pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-      pidfd_pid = pid;
-    }
-    int fd = pidfd;
-    pidfd_lk.unlock();
+    int fd = get_self_pidfd();
     iovec iov[kMaxIov];
     size_t total = 0;
     for (uint32_t i = 0; i < n; ++i) {
@@ -184,13 +196,9 @@ bool guard_faults(char *guard) {
   return verdict.load() == 1;
 }
 
-// Carves up to n (at least one) new stacks of class cls into out; c.lk is
-// held. The stacks are consecutive slots of a region, each above its guard
-// page; guards are installed with one system call for the batch, and the
-// top page of each stack, which its thread touches first, is faulted in
-// with another (page faults are the dominant cost of a new thread, and on
-// virtual machines a fault costs several times a populated page).
-uint32_t carve(unsigned cls, Stack *out, uint32_t n) {
+// Reserves up to n (at least one) new stacks of class cls: consecutive
+// slots of a region; c.lk is held. arm() makes them usable.
+uint32_t reserve(unsigned cls, Stack *out, uint32_t n) {
   size_t size = class_size(cls);
   size_t slot = size + page_size;
   Class &c = classes[cls];
@@ -206,17 +214,24 @@ uint32_t carve(unsigned cls, Stack *out, uint32_t n) {
   }
   if (size_t(c.end - c.cursor) / slot < n)
     n = uint32_t(size_t(c.end - c.cursor) / slot);
-  constexpr uint32_t kMax = kCarveBatch;
-  if (n > kMax)
-    n = kMax;
-  Range guards[kMax], tops[kMax];
-  for (uint32_t i = 0; i < n; ++i) {
-    char *guard = c.cursor + i * slot;
-    guards[i] = {guard, guard + page_size};
-    tops[i] = {guard + slot - page_size, guard + slot};
-    out[i] = Stack{guard + page_size, size, cls};
-  }
+  if (n > kCarveBatch)
+    n = kCarveBatch;
+  for (uint32_t i = 0; i < n; ++i)
+    out[i] = Stack{c.cursor + i * slot + page_size, size, cls};
   c.cursor += n * slot;
+  return n;
+}
+
+// Installs the guards of n reserved stacks with one system call and faults
+// in the top page of each, which its thread touches first, with another
+// (page faults are the dominant cost of a new thread, and on virtual
+// machines a fault costs more than a populated page). No lock needed.
+void arm(const Stack *s, uint32_t n) {
+  Range guards[kCarveBatch], tops[kCarveBatch];
+  for (uint32_t i = 0; i < n; ++i) {
+    guards[i] = {s[i].lo - page_size, s[i].lo};
+    tops[i] = {s[i].hi() - page_size, s[i].hi()};
+  }
   if (!use_mprotect.load(std::memory_order_relaxed) &&
       (!advise_ranges(guards, n, MADV_GUARD_INSTALL) ||
        !guard_faults(guards[0].lo)))
@@ -228,7 +243,51 @@ uint32_t carve(unsigned cls, Stack *out, uint32_t n) {
               "vm.max_map_count on a kernel without MADV_GUARD_INSTALL",
               strerror(errno));
   advise_ranges(tops, n, MADV_POPULATE_WRITE); // best effort
+}
+
+// Carves up to n new stacks of class cls, ready to use; c.lk is not held.
+uint32_t carve(unsigned cls, Stack *out, uint32_t n) {
+  Class &c = classes[cls];
+  c.lk.lock();
+  n = reserve(cls, out, n);
+  c.lk.unlock();
+  if (n)
+    arm(out, n);
   return n;
+}
+
+// Default-size stacks prepared ahead by idle executors: carved, armed, and
+// their top page touched once, which on a virtual machine with shadow page
+// tables is what a new page costs most (the first access to a mapping exits
+// to the hypervisor even when the page is populated). A spawning executor
+// that runs out of stacks takes a batch from here and asks an idle executor
+// (wake_if_idle) to prepare more, so a burst of spawns is spread over the
+// executors instead of paying every first touch on the spawning one.
+constexpr uint32_t kPrepared = 256, kPrepareBatch = 8;
+struct Prepared {
+  SpinLock lk;
+  uint32_t n = 0;
+  Stack s[kPrepared];
+};
+Prepared prepared;
+std::atomic<bool> prepare_wanted{false};
+
+uint32_t take_prepared(Stack *out, uint32_t max) {
+  if (!prepared.n) // racy peek
+    return 0;
+  prepared.lk.lock();
+  uint32_t n = 0;
+  while (n < max && prepared.n)
+    out[n++] = prepared.s[--prepared.n];
+  prepared.lk.unlock();
+  return n;
+}
+
+void want_prepared() {
+  if (sched.n > 1 && !prepare_wanted.load(std::memory_order_relaxed)) {
+    prepare_wanted.store(true, std::memory_order_relaxed);
+    wake_if_idle();
+  }
 }
 
 void init_sizes() {
@@ -289,7 +348,6 @@ bool stack_alloc(Executor *e, size_t size, Stack *out) {
   }
   Class &c = classes[cls];
   c.lk.lock();
-  bool ok = true;
   std::vector<char *> *from = !c.resident.empty() ? &c.resident
                               : !c.cold.empty()   ? &c.cold
                               : !c.dropped.empty() ? &c.dropped
@@ -297,24 +355,55 @@ bool stack_alloc(Executor *e, size_t size, Stack *out) {
   if (from) {
     *out = Stack{from->back(), class_size(cls), cls};
     from->pop_back();
+    c.lk.unlock();
     if (from == &c.cold)
       ncold.fetch_sub(1, std::memory_order_relaxed);
-  } else if (cached) {
-    // The executor's cache is empty: carve a batch into it.
-    static_assert(kCarveBatch <= Executor::kStackCache);
-    Stack batch[kCarveBatch];
-    uint32_t n = carve(cls, batch, kCarveBatch);
-    ok = n > 0;
-    if (ok) {
-      *out = batch[0];
-      for (uint32_t i = n; i-- > 1;) // handed out in address order
-        e->stacks[e->nstacks++] = batch[i];
-    }
-  } else {
-    ok = carve(cls, out, 1) == 1;
+    return true;
+  }
+  if (!cached) {
+    uint32_t n = reserve(cls, out, 1);
+    c.lk.unlock();
+    if (n)
+      arm(out, 1);
+    return n == 1;
   }
   c.lk.unlock();
-  return ok;
+  // The executor's cache is empty: refill it with a batch, prepared ahead
+  // by an idle executor if possible, else carved here.
+  static_assert(kCarveBatch <= Executor::kStackCache);
+  Stack batch[kCarveBatch];
+  uint32_t n = take_prepared(batch, kCarveBatch);
+  if (!n)
+    n = carve(cls, batch, kCarveBatch);
+  if (prepared.n < kPrepared / 2)
+    want_prepared();
+  if (!n)
+    return false;
+  *out = batch[0];
+  for (uint32_t i = n; i-- > 1;) // handed out in address order
+    e->stacks[e->nstacks++] = batch[i];
+  return true;
+}
+
+bool stack_prepare_wanted() {
+  return prepare_wanted.load(std::memory_order_relaxed);
+}
+
+void stack_prepare() {
+  unsigned cls = class_of(default_size);
+  Stack batch[kPrepareBatch];
+  uint32_t n = carve(cls, batch, kPrepareBatch);
+  for (uint32_t i = 0; i < n; ++i)
+    *reinterpret_cast<volatile char *>(batch[i].hi() - 64) = 0;
+  uint32_t kept = 0;
+  prepared.lk.lock();
+  while (kept < n && prepared.n < kPrepared)
+    prepared.s[prepared.n++] = batch[kept++];
+  if (prepared.n == kPrepared || !n)
+    prepare_wanted.store(false, std::memory_order_relaxed);
+  prepared.lk.unlock();
+  for (; kept < n; ++kept) // the pool filled up meanwhile
+    stack_free(nullptr, batch[kept]);
 }
 
 void stack_free(Executor *e, const Stack &s) {

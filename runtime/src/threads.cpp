@@ -98,6 +98,8 @@ Thread *thread_new(Executor *e) {
   t->join = kJoinable;
   t->exited = false;
   t->joiner = nullptr;
+  t->shared = nullptr;
+  t->saved = nullptr;
   t->park_word.store(0, std::memory_order_relaxed);
   return t;
 }

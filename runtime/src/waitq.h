@@ -51,12 +51,18 @@ struct WakeList {
     w->next = first;
     first = w;
   }
+  // Readies every thread; wakes an idle executor (a full fence and a look
+  // at the idle counters) once per 64 threads rather than for each, as a
+  // channel close or a broadcast may ready a million.
   void ready_all(Executor *e) {
-    for (Waiter *w = first; w;) {
+    uint32_t n = 0;
+    for (Waiter *w = first; w; ++n) {
       Waiter *next = w->next; // w dies once its thread runs
-      ready(e, w->t);
+      ready(e, w->t, n % 64 == 0);
       w = next;
     }
+    if (n > 1)
+      wake_if_idle();
   }
 };
 

@@ -2,8 +2,10 @@
 // threads parked in every kind of wait, with their stacks compacted, resume
 // with their frames intact (including pointers into their own stacks) and
 // receive or deliver channel values correctly; parked threads then cost well
-// under a page each. A thread whose compacted stack is touched by another
-// thread is reported when it resumes.
+// under a page each. Threads spawned above the threshold take turns on shared
+// stacks (share.cpp), also when parked in select or on large elements. A
+// thread whose privately compacted stack is touched by another thread is
+// reported when it resumes.
 #include "check.h"
 
 #include <vector>
@@ -72,6 +74,8 @@ void worker(void *p) {
   gt_waitgroup_done(&sh.wg);
 }
 
+void big_elements();
+
 void main_thread(void *) {
   sh.to_workers = gt_chan_new(sizeof(long), 0);
   sh.from_workers = gt_chan_new(sizeof(long), 0);
@@ -123,6 +127,85 @@ void main_thread(void *) {
   gt_chan_free(sh.to_workers);
   gt_chan_free(sh.from_workers);
   std::puts("compacted threads resumed intact; channel values delivered");
+  big_elements();
+}
+
+// Threads on shared stacks (spawned above the threshold) that park in
+// select and in channel operations on elements larger than the thread
+// record's buffer: their stacks are reused by others while they are parked,
+// so the runtime must keep waiters and elements off them.
+struct Big {
+  long v[8];
+};
+constexpr int kBig = 4000;
+gt_chan_t *big_in, *big_out, *never;
+long big_got[kBig];
+gt_waitgroup_t big_wg;
+
+__attribute__((noinline)) void big_body(long id) {
+  volatile long pattern[16];
+  for (int i = 0; i < 16; ++i)
+    pattern[i] = id * 7 + i;
+  Big b{};
+  if (id % 2 == 0) { // select: a receive of a Big, or a channel never used
+    Big other{};
+    gt_select_case cases[2] = {{never, GT_RECV, &other, 0},
+                               {big_in, GT_RECV, &b, 0}};
+    CHECK(gt_select(cases, 2, 1) == 1);
+    for (int i = 0; i < 8; ++i)
+      CHECK(b.v[i] == b.v[0] + i);
+    big_got[id] = b.v[0];
+  } else { // a blocking send of a Big
+    for (int i = 0; i < 8; ++i)
+      b.v[i] = id * 100 + i;
+    CHECK(gt_chan_send(big_out, &b) == GT_OK);
+    big_got[id] = -1;
+  }
+  for (int i = 0; i < 16; ++i)
+    CHECK(pattern[i] == id * 7 + i);
+}
+
+void big_worker(void *p) {
+  big_body((long)(intptr_t)p);
+  gt_waitgroup_done(&big_wg);
+}
+
+void big_elements() {
+  big_in = gt_chan_new(sizeof(Big), 0);
+  big_out = gt_chan_new(sizeof(Big), 0);
+  never = gt_chan_new(sizeof(Big), 0);
+  gt_waitgroup_add(&big_wg, kBig);
+  gt_attr attr{0, "big", GT_ATTR_COMPACT};
+  for (long i = 0; i < kBig; ++i)
+    gt_detach(gt_spawn(big_worker, (void *)(intptr_t)i, &attr));
+  gt_sleep_for(20 * 1000000ull);
+  long sum = 0, expect = 0;
+  for (long i = 0; i < kBig / 2; ++i) {
+    Big b;
+    CHECK(gt_chan_recv(big_out, &b) == GT_OK);
+    for (int k = 0; k < 8; ++k)
+      CHECK(b.v[k] == b.v[0] + k);
+    sum += b.v[0];
+    expect += (2 * i + 1) * 100;
+  }
+  CHECK(sum == expect);
+  for (long i = 0; i < kBig / 2; ++i) {
+    Big b;
+    for (int k = 0; k < 8; ++k)
+      b.v[k] = 1000000 + i * 10 + k;
+    CHECK(gt_chan_send(big_in, &b) == GT_OK);
+  }
+  CHECK(gt_waitgroup_wait(&big_wg) == GT_OK);
+  long got = 0, want = 0;
+  for (long id = 0; id < kBig; id += 2) {
+    got += big_got[id];
+    want += 1000000 + (id / 2) * 10;
+  }
+  CHECK(got == want);
+  gt_chan_free(big_in);
+  gt_chan_free(big_out);
+  gt_chan_free(never);
+  std::puts("select and large elements on shared stacks: ok");
 }
 
 // Breaks the contract: main writes to an object on a compacted thread's stack.
