@@ -41,6 +41,7 @@ struct Executor {
   // Default-size stacks kept for this executor (stacks.cpp).
   static constexpr uint32_t kStackCache = 64;
   uint32_t nstacks = 0;
+  uint32_t refills = 0; // of the cache from carved or prepared stacks
   Stack stacks[kStackCache];
 };
 

@@ -18,6 +18,10 @@
 //   moved for a whole time slice (default 10 ms, gt_config.time_slice_ns)
 //   has been running one thread all that time: the monitor sets that
 //   thread's PREEMPT bit, once per resume. gt_preempt() sets it on request.
+// - While no executor runs a thread, the monitor backs off (up to 8 ticks
+//   between looks), so an idle runtime costs almost no CPU time; a thread
+//   that starts running then may get up to that much longer before its
+//   first request to yield.
 // - The slow path clears the bit and yields: the thread goes to the tail of
 //   its executor's run queue, so every runnable thread on an executor gets a
 //   turn within a time slice each even if one of them never blocks.
@@ -53,12 +57,18 @@ static void *monitor_main(void *) {
   // and one and a half slices.
   uint64_t tick = time_slice_ns / 2;
   tick = tick < 50000 ? 50000 : tick > 5000000 ? 5000000 : tick;
+  // While nothing runs, look less and less often (up to every 8 ticks), so
+  // an idle runtime costs almost no CPU time; the first look that sees a
+  // thread running returns to every tick.
+  uint64_t idle_ticks = 0;
   while (!sched.shutdown.load(std::memory_order_acquire)) {
-    sleep_ns(tick);
+    sleep_ns(tick << (idle_ticks < 3 ? idle_ticks : 3));
     uint64_t now = now_ns();
+    bool any_running = false;
     for (uint32_t i = 0; i < sched.n; ++i) {
       Executor &e = sched.execs[i];
       Seen &s = seen[i];
+      any_running |= e.running.load(std::memory_order_relaxed) != nullptr;
       uint64_t resumes = e.resumes.load(std::memory_order_relaxed);
       if (resumes != s.resumes) {
         s = Seen{resumes, now, false};
@@ -72,6 +82,7 @@ static void *monitor_main(void *) {
       __atomic_fetch_or(&t->mb.signals, GT_SIGNAL_PREEMPT, __ATOMIC_RELEASE);
       s.signalled = true;
     }
+    idle_ticks = any_running ? 0 : idle_ticks + 1;
   }
   delete[] seen;
   return nullptr;

@@ -35,6 +35,12 @@
 //   fanning out into thousands of cold ones. Woken threads go to runnext too:
 //   a message passed from A to B lets B run next on the same executor, with
 //   A's data still in cache. Yielding threads go to the tail.
+// - A thread spawned with GT_ATTR_COMPACT above the compaction threshold runs
+//   on a shared stack (share.cpp): schedule() takes the stack before the
+//   switch (evicting the parked thread whose bytes are there) and lets it go
+//   after the switch back; a thread whose stack is in use elsewhere goes to
+//   the global queue. A spinning executor with nothing to steal prepares
+//   stacks ahead (stacks.cpp) when another executor is spawning in a burst.
 #include "executor.h"
 
 #include <cstdlib>

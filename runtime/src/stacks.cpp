@@ -375,7 +375,9 @@ bool stack_alloc(Executor *e, size_t size, Stack *out) {
   uint32_t n = take_prepared(batch, kCarveBatch);
   if (!n)
     n = carve(cls, batch, kCarveBatch);
-  if (prepared.n < kPrepared / 2)
+  // A burst: this executor needs a second batch (a program that spawns a
+  // few threads never does).
+  if (e->refills++ > 0 && prepared.n < kPrepared / 2)
     want_prepared();
   if (!n)
     return false;

@@ -31,11 +31,13 @@ enum {
 typedef struct gt_config {
   unsigned executors;        /* 0: one per CPU */
   size_t default_stack_size; /* 0: 16 KiB (rounded up to pages) */
-  /* Above this many live threads (0: 65536), a thread spawned with
-   * GT_ATTR_COMPACT that parks has the live part of its stack copied aside
-   * and the stack's pages returned to the kernel (copied back, to the same
-   * addresses, when it resumes): it then costs a few hundred bytes instead of
-   * a page. */
+  /* Above this many live threads (0: 65536), threads spawned with
+   * GT_ATTR_COMPACT (and the default stack size) take turns on a few shared
+   * stacks: a parked one has the live part of its stack copied aside when
+   * another needs the stack, and back, to the same addresses, when it
+   * resumes; it then costs its record and a few hundred bytes instead of a
+   * page. Such threads spawned below the threshold keep their own stack,
+   * whose pages are returned to the kernel when they park above it. */
   size_t compact_threshold;
   /* A green thread that runs this long (0: 10 ms) without switching is asked
    * to yield at its next safepoint poll (see gt_preempt); UINT64_MAX: never.
@@ -45,11 +47,13 @@ typedef struct gt_config {
 } gt_config;
 
 enum {
-  /* The thread's stack may be compacted while it is parked (see
+  /* The thread's stack may be compacted or shared while it is parked (see
    * gt_config.compact_threshold). Contract: while the thread is parked, no
    * other thread touches objects on its stack (share heap or static objects
-   * instead). A violation is detected when the thread resumes and stops the
-   * process with a message naming the thread. */
+   * instead). A violation on an own, compacted stack is detected when the
+   * thread resumes and stops the process with a message naming the thread;
+   * on a shared stack it is not detected (the access reaches the thread
+   * that occupies the stack). */
   GT_ATTR_COMPACT = 1u << 0,
 };
 
