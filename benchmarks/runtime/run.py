@@ -4,7 +4,7 @@ golang-go) and Boost.Fiber (Debian libboost-fiber-dev, work_stealing), and
 prints one table. Each program prints "RESULT <bench> <executors> <n> <value>
 <unit>"; see gt_bench.cpp and peers/ for what each benchmark does.
 
-  run.py --build BUILD_DIR [--quick]
+  run.py --build BUILD_DIR [--quick] [--only park,wake,...] [--executors 1,2]
 
 A row whose peer would need more memory than the machine has available is
 skipped and says so (estimated from the 1M-thread run).
@@ -48,9 +48,10 @@ PEER_BENCH = {"memory_compact": "memory", "park_compact": "park",
 # Results a program prints as the second result of another run: "park" prints
 # the park and the wake times of one run.
 PROGRAM_BENCH = {"wake": "park", "wake_compact": "park_compact"}
-# Boost.Fiber's wake phase of park at 1 executor (round_robin) grows
-# quadratically with n (23 s at 100,000 fibers); rows above this are skipped.
-BOOST_PARK_MAX_N = {1: 100000}
+# Boost.Fiber's park benchmark grows quadratically with n (2 executors:
+# 11 s at 100,000 fibers, 153 s at 200,000; 1 executor: 23 s to wake
+# 100,000): rows above this many fibers are skipped.
+BOOST_PARK_MAX_N = 100000
 MEMORY_TARGET = 1024  # bytes per parked thread with GT_ATTR_COMPACT; plain: <= Go
 
 
@@ -91,6 +92,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True, help="the project's build directory")
     ap.add_argument("--quick", action="store_true", help="1/10 of the sizes")
+    ap.add_argument("--only", default="",
+                    help="comma-separated benchmarks to run (default: all rows)")
+    ap.add_argument("--executors", default="",
+                    help="comma-separated executor counts to run (default: all rows)")
     args = ap.parse_args()
     out = os.path.join(os.path.abspath(args.build), "benchmarks", "runtime")
     go_bin = os.path.join(out, "peer-go")
@@ -104,9 +109,13 @@ def main():
     per_thread = {}  # memory bytes/thread at 1M, to size the 10M row
     peer_seen = {}   # a peer's result, reused where gt runs a variant
     failed = False
+    only = set(filter(None, args.only.split(",")))
+    only_execs = set(int(x) for x in filter(None, args.executors.split(",")))
     for bench, execs, n, target in ROWS:
+        if (only and bench not in only) or (only_execs and execs not in only_execs):
+            continue
         if args.quick:
-            n //= 10
+            n = max(1, n // 10)
         values, unit = {}, ""
         for name, prog in progs:
             run_bench = bench if name == "gt" else PEER_BENCH.get(bench, bench)
@@ -122,7 +131,7 @@ def main():
                 values[name] = "skip"
                 continue
             if (name == "Boost.Fiber" and run_bench in ("park", "wake") and
-                    n > BOOST_PARK_MAX_N.get(execs, n)):
+                    n > BOOST_PARK_MAX_N):
                 values[name] = "skip"
                 continue
             if name != "gt" and bench in PEER_BENCH and (key, execs, n) in peer_seen:

@@ -353,11 +353,20 @@ bool stack_alloc(Executor *e, size_t size, Stack *out) {
                               : !c.dropped.empty() ? &c.dropped
                                                    : nullptr;
   if (from) {
+    // Take one, and for the executor's cache up to half of it more in the
+    // same critical section.
+    uint32_t n = 0, want = cached ? Executor::kStackCache / 2 : 1;
     *out = Stack{from->back(), class_size(cls), cls};
     from->pop_back();
+    ++n;
+    while (n < want && !from->empty()) {
+      e->stacks[e->nstacks++] = Stack{from->back(), class_size(cls), cls};
+      from->pop_back();
+      ++n;
+    }
     c.lk.unlock();
     if (from == &c.cold)
-      ncold.fetch_sub(1, std::memory_order_relaxed);
+      ncold.fetch_sub(n, std::memory_order_relaxed);
     return true;
   }
   if (!cached) {
@@ -408,25 +417,43 @@ void stack_prepare() {
     stack_free(nullptr, batch[kept]);
 }
 
-void stack_free(Executor *e, const Stack &s) {
-  if (e && s.cls == class_of(default_size) &&
-      e->nstacks < Executor::kStackCache) {
-    e->stacks[e->nstacks++] = s;
-    return;
-  }
-  Class &c = classes[s.cls];
+// Puts n free stacks of class cls in its lists: resident while there are
+// fewer than kResidentFree, else cold.
+static void free_to_class(unsigned cls, const Stack *s, uint32_t n) {
+  Class &c = classes[cls];
+  uint32_t cold = 0;
   c.lk.lock();
-  if (c.resident.size() < kResidentFree) {
-    c.resident.push_back(s.lo);
-    c.lk.unlock();
-    return;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (c.resident.size() < kResidentFree) {
+      c.resident.push_back(s[i].lo);
+    } else {
+      c.cold.push_back(s[i].lo);
+      ++cold;
+    }
   }
-  c.cold.push_back(s.lo);
   c.lk.unlock();
   // Dropping pages is left to idle executors (stack_scavenge), off the path
   // of threads that finish, unless cold stacks pile up.
-  if (ncold.fetch_add(1, std::memory_order_relaxed) + 1 > cold_max)
-    stack_scavenge();
+  if (cold && ncold.fetch_add(cold, std::memory_order_relaxed) + cold > cold_max)
+    while (stack_scavenge() &&
+           ncold.load(std::memory_order_relaxed) > cold_max)
+      ;
+}
+
+void stack_free(Executor *e, const Stack &s) {
+  if (e && s.cls == class_of(default_size)) {
+    if (e->nstacks == Executor::kStackCache) {
+      // Full: give the older half back in one go (one lock, not one per
+      // thread, when many threads finish on several executors at once).
+      constexpr uint32_t half = Executor::kStackCache / 2;
+      free_to_class(s.cls, e->stacks, half);
+      std::copy(e->stacks + half, e->stacks + e->nstacks, e->stacks);
+      e->nstacks -= half;
+    }
+    e->stacks[e->nstacks++] = s;
+    return;
+  }
+  free_to_class(s.cls, &s, 1);
 }
 
 bool stack_scavenge() {

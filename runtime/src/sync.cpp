@@ -16,9 +16,13 @@ struct Cond {
   SpinLock lk;
   WaitQueue q;
 };
+// The count changes without the lock (many threads finishing at once would
+// fight over it); the lock orders waiters against the change to zero: a
+// waiter checks the count and queues itself under the lock, and whoever
+// brings the count to zero takes the lock before waking the queue.
 struct WaitGroup {
   SpinLock lk;
-  int64_t count;
+  std::atomic<int64_t> count;
   WaitQueue q;
 };
 static_assert(sizeof(Mutex) <= sizeof(gt_mutex_t));
@@ -139,16 +143,15 @@ void gt_cond_broadcast(gt_cond_t *cv) {
 
 void gt_waitgroup_add(gt_waitgroup_t *wgp, int64_t delta) {
   WaitGroup *wg = W(wgp);
-  WakeList woken;
-  wg->lk.lock();
-  wg->count += delta;
-  if (wg->count < 0) {
-    int64_t count = wg->count;
-    wg->lk.unlock();
+  int64_t count = wg->count.fetch_add(delta, std::memory_order_acq_rel) + delta;
+  if (count < 0)
     fatal("gt_waitgroup_add: counter of wait group %p went negative (%lld)",
           (void *)wg, (long long)count);
-  }
-  if (wg->count == 0)
+  if (count > 0)
+    return;
+  WakeList woken;
+  wg->lk.lock();
+  if (wg->count.load(std::memory_order_acquire) == 0) // not raised again
     while (Waiter *w = wg->q.wake_one(kWokenSignal))
       woken.add(w);
   wg->lk.unlock();
@@ -162,8 +165,10 @@ int gt_waitgroup_wait(gt_waitgroup_t *wgp) {
   WaitGroup *wg = W(wgp);
   if (cancel_pending(self))
     return GT_CANCELED;
+  if (wg->count.load(std::memory_order_acquire) == 0)
+    return GT_OK;
   wg->lk.lock();
-  if (wg->count == 0) {
+  if (wg->count.load(std::memory_order_acquire) == 0) {
     wg->lk.unlock();
     return GT_OK;
   }
