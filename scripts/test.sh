@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the project (after scripts/setup.sh):
 #   1. the upstream lit suites the fork touches (CodeGen/X86, CodeGen/AArch64,
-#      Verifier, Assembler, Bitcode, Transforms/PreISelIntrinsicLowering and the
-#      fork's Transforms suites), which
+#      Verifier, Assembler, Bitcode, Analysis/Lint, Transforms/
+#      PreISelIntrinsicLowering, RewriteStatepointsForGC, DeadArgElim,
+#      ArgumentPromotion and the fork's Transforms suites), which
 #      include the fork's own lit tests; any failure not in
 #      llvm/upstream-baseline.txt is a regression;
 #   2. the executed end-to-end programs in llvm/tests (X86-64 natively,
