@@ -279,21 +279,22 @@ int chan_op(gt_chan *c, int op, void *elem, int *closed, const char *api) {
   (op == GT_SEND ? c->sendq : c->recvq).push(&w);
   uint32_t why = park_locked(self, &c->lk);
   void *heap = small ? nullptr : buf;
+  if (__builtin_expect(heap != nullptr, 0) && why != kWokenCanceled &&
+      !(why == kWokenClosed && op == GT_SEND) && op == GT_RECV)
+    std::memcpy(elem, heap, c->elem_size);
+  if (__builtin_expect(heap != nullptr, 0))
+    std::free(heap);
   if (why == kWokenCanceled) {
     c->lk.lock();
     if (w.linked)
       (op == GT_SEND ? c->sendq : c->recvq).remove(&w);
     c->lk.unlock();
-    std::free(heap);
     return GT_CANCELED;
   }
-  if (why == kWokenClosed && op == GT_SEND) {
-    std::free(heap);
+  if (why == kWokenClosed && op == GT_SEND)
     send_on_closed(c);
-  }
-  if (op == GT_RECV && elem && buf)
-    std::memcpy(elem, buf, c->elem_size);
-  std::free(heap);
+  if (op == GT_RECV && elem && small)
+    std::memcpy(elem, self->elem_buf, c->elem_size);
   *closed = why == kWokenClosed;
   return GT_OK;
 }
