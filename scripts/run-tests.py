@@ -12,10 +12,16 @@ Suites:
   runtime   the runtime's self-checking test programs (build/runtime/tests/
             test-*, and build/aarch64/... under qemu-aarch64), each run with
             1 executor and with one per CPU.
+  fuzz      llvm/tests/tools/swapstack-fuzz.py: llvm-stress functions with
+            switches, loops and an entry function inserted, through opt -O2
+            and llc for both targets; one test per seed. A seed whose module
+            fails the same way with ordinary calls instead of switches (an
+            upstream LLVM bug) counts as skipped.
 """
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -23,7 +29,9 @@ import tempfile
 UPSTREAM_SUITES = ["CodeGen/X86", "CodeGen/AArch64", "Verifier", "Assembler",
                    "Bitcode", "Transforms/PreISelIntrinsicLowering",
                    "Transforms/LowerSwapStackBuiltins", "Transforms/SwapStackSafeTLS",
-                   "Transforms/InsertSafepointPolls"]
+                   "Transforms/InsertSafepointPolls", "Transforms/RewriteStatepointsForGC",
+                   "Transforms/DeadArgElim", "Transforms/ArgumentPromotion",
+                   "Analysis/Lint"]
 PASS_CODES = {"PASS", "XFAIL"}
 SKIP_CODES = {"UNSUPPORTED", "EXCLUDED"}
 
@@ -60,7 +68,7 @@ def main():
     ap.add_argument("--root", required=True)
     ap.add_argument("--tree", required=True)
     ap.add_argument("--llvm-bin", required=True)
-    ap.add_argument("--suites", default="upstream,exec,runtime")
+    ap.add_argument("--suites", default="upstream,exec,runtime,fuzz")
     ap.add_argument("--write-baseline", action="store_true",
                     help="record the current upstream failures as the baseline")
     args = ap.parse_args()
@@ -148,6 +156,23 @@ def main():
         print(f"runtime  {'runtime/tests (x86-64 + AArch64/qemu)':38} {p + bad:5} tests: "
               f"{p:5} passed, {bad} failed")
         passed += p
+        failed += bad
+
+    if "fuzz" in suites:
+        fuzz = os.path.join(args.root, "llvm", "tests", "tools", "swapstack-fuzz.py")
+        proc = subprocess.run([sys.executable, fuzz, "--llvm-bin", args.llvm_bin],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        m = re.search(r"^swapstack-fuzz: (\d+) passed, (\d+) failed, (\d+) skipped$",
+                      proc.stdout, re.M)
+        p, bad, s = (int(g) for g in m.groups()) if m else (0, 1, 0)
+        print(f"fuzz     {'swapstack-fuzz (llvm-stress, both targets)':38} {p + bad + s:5} tests: "
+              f"{p:5} passed, {s} skipped (upstream bugs), {bad} failed")
+        if bad or s or proc.returncode:
+            sys.stdout.write(proc.stdout)
+        if bad or not m or proc.returncode:
+            problems.append(f"FAILED: swapstack-fuzz ({bad} seeds; reproducers above)")
+        passed += p
+        skipped += s
         failed += bad
 
     for line in problems:

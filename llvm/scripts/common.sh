@@ -31,7 +31,7 @@ LLVM_TOOLS=(llc opt llvm-as llvm-dis llvm-mc llvm-objdump llvm-readobj
             llvm-readelf llvm-dwarfdump llvm-bcanalyzer llvm-link llvm-nm
             llvm-objcopy llvm-strip llvm-ar llvm-config llvm-cxxfilt llvm-size
             verify-uselistorder llvm-extract llvm-cat llvm-modextract llvm-split
-            llvm-lto llvm-lto2 llvm-profdata
+            llvm-lto llvm-lto2 llvm-profdata llvm-stress
             FileCheck not count split-file yaml2obj)
 
 die() { echo "error: $*" >&2; exit 1; }
