@@ -3,7 +3,7 @@
 program must get through `opt -O2` and `llc` on both targets without a crash,
 an assertion or a fatal error.
 
-For each seed S (1..N), deterministically:
+For each seed S (1..N, or --first..), deterministically:
   1. `llvm-stress -seed=S` gives a function `@autogen_SD<S>` (straight-line
      blocks with loops, no phis, fixed signature) and `llvm-stress` with a
      second seed gives the body of an entry function `@ss_entry`, which gets
@@ -18,11 +18,13 @@ For each seed S (1..N), deterministically:
      function from `%from`) and gets swapstack switches inserted at random
      points: plain switches, switches under a branch whose results meet the
      passed values in phis, and counted loops (constant or dynamic trip count)
-     that carry the context and the passed values in phis. A switch passes up
-     to 9 integer/pointer and 8 FP/vector values (scalars, <=128-bit vectors,
-     constants) that dominate it; its results are stored, combined with other
-     values, or replace the passed values in every later dominated use, so
-     values stay live across switches and results feed the stress code. The
+     that carry the context and the passed values in phis. A switch passes
+     values that fit 9 integer/pointer and 8 FP/vector registers (i1..i128,
+     ptr, half..fp128, <=128-bit vectors, small structs and arrays; values
+     that dominate it, constants, earlier results); its results are stored,
+     combined with other values, or replace the passed values in every later
+     dominated use, so values stay live across switches and results feed the
+     stress code. The
      entry function also calls `@autogen_SD<S>` (which switches) between its
      switches, and sometimes makes a stack of its own.
   3. The module must pass `opt -passes=verify` (else the generator is wrong,
@@ -585,7 +587,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--llvm-bin", required=True, help="directory with opt and llc")
     ap.add_argument("--stress-bin", help="directory with llvm-stress (default: --llvm-bin)")
-    ap.add_argument("-n", "--seeds", type=int, default=150, help="run seeds 1..N")
+    ap.add_argument("-n", "--seeds", type=int, default=150,
+                    help="how many seeds (default 150: under 2 minutes on 2 idle cores)")
     ap.add_argument("--first", type=int, default=1, help="first seed")
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--keep", help="directory for reproducers (default: a new temp dir)")
