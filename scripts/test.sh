@@ -10,6 +10,9 @@
 #      AArch64 under qemu-aarch64);
 #   3. the runtime's test programs (runtime/tests), with 1 executor and with
 #      one per CPU, X86-64 natively and AArch64 under qemu-aarch64.
+#   4. the fuzz check (llvm/tests/tools/swapstack-fuzz.py): 150 llvm-stress
+#      functions with switches and entry functions through opt -O2 and llc
+#      for both targets; nothing may crash, assert or stop with LLVM ERROR.
 # Ends with the line "N passed, N failed".
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
