@@ -179,19 +179,25 @@ func rss() int64 {
 	return pages * int64(os.Getpagesize())
 }
 
+// spawnParked starts n goroutines (wg already counts them) that each count
+// themselves in started, park on ch until it is closed, and then leave wg.
+func spawnParked(n int64, ch chan struct{}, wg *sync.WaitGroup, started *int64) {
+	for i := int64(0); i < n; i++ {
+		go func() {
+			atomic.AddInt64(started, 1)
+			<-ch
+			wg.Done()
+		}()
+	}
+}
+
 func benchMemory(n int64) float64 {
 	var started int64
 	ch := make(chan struct{})
 	var wg sync.WaitGroup
 	before := rss()
 	wg.Add(int(n))
-	for i := int64(0); i < n; i++ {
-		go func() {
-			atomic.AddInt64(&started, 1)
-			<-ch
-			wg.Done()
-		}()
-	}
+	spawnParked(n, ch, &wg, &started)
 	for atomic.LoadInt64(&started) < n {
 		time.Sleep(time.Millisecond)
 	}
@@ -208,13 +214,7 @@ func benchPark(n int64) (float64, float64) {
 	var wg sync.WaitGroup
 	wg.Add(int(n))
 	t0 := time.Now()
-	for i := int64(0); i < n; i++ {
-		go func() {
-			atomic.AddInt64(&started, 1)
-			<-ch
-			wg.Done()
-		}()
-	}
+	spawnParked(n, ch, &wg, &started)
 	for atomic.LoadInt64(&started) < n {
 		runtime.Gosched()
 	}
