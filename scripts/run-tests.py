@@ -31,7 +31,7 @@ UPSTREAM_SUITES = ["CodeGen/X86", "CodeGen/AArch64", "Verifier", "Assembler",
                    "Transforms/LowerSwapStackBuiltins", "Transforms/SwapStackSafeTLS",
                    "Transforms/InsertSafepointPolls", "Transforms/RewriteStatepointsForGC",
                    "Transforms/DeadArgElim", "Transforms/ArgumentPromotion",
-                   "Analysis/Lint"]
+                   "Transforms/PlaceSafepoints", "Analysis/Lint"]
 PASS_CODES = {"PASS", "XFAIL"}
 SKIP_CODES = {"UNSUPPORTED", "EXCLUDED"}
 
