@@ -53,7 +53,8 @@ endfunction()
 #   SS_SAFEPOINTS functions) and insert-safepoint-polls (polls at the entry
 #   and on the loop back-edges of those functions); the fork's llc emits the
 #   object, with the mailbox register reserved (this is managed code), and
-#   its path is appended to <out-var>.
+#   its path is appended to <out-var>. Every function keeps a frame pointer:
+#   the GC's stack walker follows the chain (docs/gc.md).
 #   NAME: the stem of the intermediate and object files (default: the
 #   source's name), to build one source several ways (with different FLAGS).
 #   UNRESERVED: leave the mailbox register allocatable, for code that neither
@@ -86,6 +87,7 @@ function(swapstack_c_object out_var source)
   add_custom_command(
     OUTPUT "${lowered}"
     COMMAND "${compiler}" -O2 -Xclang -disable-llvm-passes -fPIC
+            -fno-omit-frame-pointer
             -I "${SWAPSTACK_INCLUDE}" ${ARG_FLAGS}
             -MD -MF "${CMAKE_CURRENT_BINARY_DIR}/${name}.d" -MT "${lowered}"
             -emit-llvm -c "${src}" -o "${CMAKE_CURRENT_BINARY_DIR}/${name}.bc"

@@ -1,15 +1,222 @@
-// gc/stackwalk.cpp: walks suspended green-thread stacks (skeleton; the
-// walker follows).
+// gc/stackwalk.cpp: reports the GC slots of suspended green-thread stacks
+// (gc/stackscan.h), frame by frame along the frame-pointer chain.
+//
+// The context invariant (docs/notes/issue-13-gc-design.md, 3.2). A suspended
+// stack's context points at two words, {resume address, frame pointer}, on
+// both targets: the swapstack switch pushes the frame pointer, then the
+// resume address (X86-64), or stores the pair {resume, x29} (AArch64). The
+// resume address is the PC of the switch's statepoint record when the
+// switching function has one (a `gc "swapstack"` function); the runtime's own
+// switch_out has none and passes through. Every frame below keeps a frame
+// record {caller's FP, return address} at its FP (swapstack_c_object
+// compiles with -fno-omit-frame-pointer; `gc "swapstack"` functions always
+// keep one), and an entry function's frame record holds FP = 0 (X86-64 entry
+// functions clear RBP before pushing it; a fresh AArch64 context loads
+// x29 = 0), which ends the walk. So:
+//
+//   pc = ctx[0]; fp = ctx[1]; sp = ctx + 16        // SP at the switch
+//   loop:
+//     check sp <= fp, fp + 16 <= hi, fp 16-aligned     // else fatal
+//     if record(pc): relocate its slots [fp + off] (X86-64 realigned frames:
+//                    [sp + off], sp = SP at the call)
+//     else if pc is not in fork-compiled code: fatal   // foreign frame
+//     next_fp = fp[0]; pc = fp[1]
+//     if next_fp == 0: the entry frame; check hi - fp <= 64; done
+//     check next_fp > fp                                // else fatal
+//     sp = fp + 16; fp = next_fp     // the caller's SP at its call (X86-64)
+//
+// Derived pointers, in three passes per frame (after Statepoints.rst): (1)
+// each derived slot that is not a base slot is replaced by its offset from
+// its base, (2) each distinct base slot is visited, (3) each derived slot
+// becomes its base's new value plus the offset. The offset is kept in the
+// derived slot itself, so no memory is needed however many pairs a frame has;
+// the visitor only ever sees base slots.
+//
+// Stacks whose live bytes are elsewhere. A thread whose stack was compacted
+// (stacks.cpp) or evicted from a shared stack (share.cpp) has its live bytes
+// [ctx, hi) in t->saved; it resumes by copying them back to the same
+// addresses. We walk the copy, translating the stack addresses read from it,
+// and rewrite the slots there. One case needs care: a compacted stack whose
+// pages are not dropped yet (drop_state kPending) resumes *without* copying
+// back (stack_restore skips the copy). We claim it by moving its drop state
+// to kDropping, so that the executor's drop batch skips it (as if it had
+// been resumed), walk the stack in place, copy the live bytes over the saved
+// copy, and give kPending back; both copies then agree, whichever one the
+// thread resumes from.
+//
+// What is fatal (the message names the thread, the address and its symbol):
+// a return address with no record outside fork-compiled code, a frame
+// pointer that is out of the stack, misaligned or not increasing, a walk
+// that ends away from the entry frame, a slot outside the live stack.
 #include "stackmap.h"
-#include "stackscan.h"
+
 #include "../internal.h"
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
 
 namespace gt::gc {
 
+namespace {
+
+// stacks.cpp's drop_state values (its enum kKeep, kPending, kDropping).
+constexpr uint8_t kDropPending = 1, kDropDropping = 2;
+
+// The entry frame's frame record lies this close to the stack's top.
+constexpr uintptr_t kEntryFrameMax = 64;
+
+[[noreturn]] __attribute__((format(printf, 2, 3))) void
+walk_fatal(StackName who, const char *fmt, ...) {
+  char what[480];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  if (who.t)
+    fatal("cannot scan green thread %llu%s%s%s: %s",
+          (unsigned long long)who.t->id, who.t->name[0] ? " ('" : "",
+          who.t->name, who.t->name[0] ? "')" : "", what);
+  fatal("cannot scan %s: %s", who.what ? who.what : "a stack", what);
+}
+
+// The live bytes [lo, hi) of a suspended stack, in place or in a copy.
+struct LiveStack {
+  uintptr_t lo, hi;
+  char *copy;
+  uintptr_t *word(uintptr_t a) const {
+    return copy ? reinterpret_cast<uintptr_t *>(copy + (a - lo))
+                : reinterpret_cast<uintptr_t *>(a);
+  }
+};
+
+inline uintptr_t *slot_at(const LiveStack &s, const SlotRef &r, uintptr_t fp,
+                          uintptr_t sp, uintptr_t pc, StackName who) {
+  uintptr_t a = (r.from_sp ? sp : fp) + intptr_t(r.off);
+  if (__builtin_expect(a < s.lo || a > s.hi - 8 || (a & 7), 0)) {
+    char where[320];
+    describe_pc(pc, where, sizeof where);
+    walk_fatal(who,
+               "the stack map of the frame at return address %#lx in %s puts "
+               "a GC slot at %#lx, outside the live stack [%#lx, %#lx)",
+               (unsigned long)pc, where, (unsigned long)a,
+               (unsigned long)s.lo, (unsigned long)s.hi);
+  }
+  return s.word(a);
+}
+
+void scan_frame(const LiveStack &s, const FrameMap &m, uintptr_t fp,
+                uintptr_t sp, RootVisitor &v, StackName who) {
+  const SlotRef *b = slot_pool() + m.first;
+  const SlotRef *d = b + m.nbases; // (derived, base) pairs
+  for (uint32_t i = 0; i < m.nderived; ++i)
+    *slot_at(s, d[2 * i], fp, sp, m.pc, who) -=
+        *slot_at(s, d[2 * i + 1], fp, sp, m.pc, who);
+  for (uint32_t i = 0; i < m.nbases; ++i)
+    v.visit(reinterpret_cast<void **>(slot_at(s, b[i], fp, sp, m.pc, who)));
+  for (uint32_t i = 0; i < m.nderived; ++i)
+    *slot_at(s, d[2 * i], fp, sp, m.pc, who) +=
+        *slot_at(s, d[2 * i + 1], fp, sp, m.pc, who);
+}
+
+void walk(const LiveStack &s, RootVisitor &v, StackName who) {
+  uintptr_t pc = s.word(s.lo)[0], fp = s.word(s.lo)[1];
+  uintptr_t sp = s.lo + 16;
+  for (unsigned depth = 0;; ++depth) {
+    if (fp < sp || fp > s.hi - 16 || (fp & 15)) {
+      char where[320];
+      describe_pc(pc, where, sizeof where);
+      walk_fatal(who,
+                 "the frame pointer %#lx of frame %u (return address %#lx in "
+                 "%s) is %s the live stack [%#lx, %#lx): the frame-pointer "
+                 "chain is broken (a frame compiled without frame pointers?)",
+                 (unsigned long)fp, depth, (unsigned long)pc, where,
+                 (fp & 15) && fp >= sp && fp <= s.hi - 16 ? "misaligned in"
+                                                          : "outside",
+                 (unsigned long)s.lo, (unsigned long)s.hi);
+    }
+    if (const FrameMap *m = stackmap_find(pc)) {
+      scan_frame(s, *m, fp, sp, v, who);
+    } else if (!stackmap_covers(pc)) {
+      char where[320];
+      describe_pc(pc, where, sizeof where);
+      walk_fatal(who,
+                 "return address %#lx in %s has no stack map and is not in "
+                 "fork-compiled code, so its frame may break the "
+                 "frame-pointer chain (frame %u; see docs/gc.md)",
+                 (unsigned long)pc, where, depth);
+    }
+    const uintptr_t *rec = s.word(fp);
+    uintptr_t next_fp = rec[0];
+    if (next_fp == 0) { // the entry frame (its "return address" is not one)
+      if (s.hi - fp > kEntryFrameMax) {
+        char where[320];
+        describe_pc(pc, where, sizeof where);
+        walk_fatal(who,
+                   "the frame-pointer chain ends at frame %u (FP %#lx, return "
+                   "address %#lx in %s), %lu bytes below the stack's top, "
+                   "not at its entry frame",
+                   depth, (unsigned long)fp, (unsigned long)pc, where,
+                   (unsigned long)(s.hi - fp));
+      }
+      return;
+    }
+    if (next_fp <= fp) {
+      char where[320];
+      describe_pc(pc, where, sizeof where);
+      walk_fatal(who,
+                 "the frame pointer of frame %u (return address %#lx in %s) "
+                 "links to %#lx, not above its own %#lx: the frame-pointer "
+                 "chain is broken",
+                 depth, (unsigned long)pc, where, (unsigned long)next_fp,
+                 (unsigned long)fp);
+    }
+    pc = rec[1];
+    sp = fp + 16;
+    fp = next_fp;
+  }
+}
+
+} // namespace
+
+void scan_stack(const void *ctx, const char *hi, char *copy, RootVisitor &v,
+                StackName who) {
+  load_stackmaps();
+  LiveStack s{reinterpret_cast<uintptr_t>(ctx), reinterpret_cast<uintptr_t>(hi),
+              copy};
+  if (s.lo & 15 || s.lo + 16 > s.hi)
+    walk_fatal(who, "its context %p is not a suspended context within the "
+                    "stack (top %p)",
+               ctx, static_cast<const void *>(hi));
+  if (s.lo + 16 == s.hi) // made by llvm.newstack, never resumed: no frames
+    return;
+  walk(s, v, who);
+}
+
 void scan_thread_stack(Thread *t, RootVisitor &v) {
-  (void)t;
-  (void)v;
-  fatal("gc: scan_thread_stack is not implemented yet");
+  if (!t->ctx || t->status.load(std::memory_order_acquire) == Status::Dead)
+    return; // a shared-stack thread that never ran; an exited thread
+  StackName who{t, nullptr};
+  char *hi = t->stack.hi();
+  auto *ctx = reinterpret_cast<char *>(t->ctx);
+  if (!t->saved) {
+    scan_stack(ctx, hi, nullptr, v, who);
+    return;
+  }
+  if (t->saved_len != size_t(hi - ctx))
+    walk_fatal(who, "its saved stack holds %zu bytes, but its context %p is "
+                    "%zu bytes below the stack's top",
+               t->saved_len, static_cast<void *>(ctx), size_t(hi - ctx));
+  uint8_t pending = kDropPending;
+  if (!t->shared && t->drop_state.compare_exchange_strong(
+                        pending, kDropDropping, std::memory_order_acq_rel)) {
+    // Compacted, pages still there: it may resume from either copy.
+    scan_stack(ctx, hi, nullptr, v, who);
+    std::memcpy(t->saved, ctx, t->saved_len);
+    t->drop_state.store(kDropPending, std::memory_order_release);
+    return;
+  }
+  scan_stack(ctx, hi, static_cast<char *>(t->saved), v, who);
 }
 
 } // namespace gt::gc
