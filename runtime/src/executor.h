@@ -15,6 +15,9 @@ struct Executor {
   uint32_t tick = 0;
   ss_ctx_t sched_ctx = nullptr; // written by the thread it resumes
   Thread *current = nullptr;
+  // The executor's allocation block (gc/alloc.cpp), lent to the mailbox of
+  // the thread it runs: bump pointer and limit.
+  uintptr_t tlab_ptr = 0, tlab_limit = 0;
   // For the preemption monitor (preempt.cpp): the thread running now and
   // how many times this executor has resumed a thread.
   std::atomic<Thread *> running{nullptr};

@@ -130,7 +130,7 @@ void idle_wait(Executor *e) {
     timeout = deadline > now ? deadline - now : 0;
   }
   if (timeout != 0 && !work_anywhere() &&
-      !sched.shutdown.load(std::memory_order_acquire))
+      !sched.shutdown.load(std::memory_order_acquire) && !gc_requested())
     futex_wait(&e->note, 0, timeout);
   leave_idle(e);
 }

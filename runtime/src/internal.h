@@ -128,8 +128,9 @@ struct Thread {
 class RunQueue;
 struct Executor;
 
-// Park reasons, the first word a thread sends its scheduler.
-enum SwitchReason : uintptr_t { kYield = 1, kPark, kExit, kSpawn };
+// Park reasons, the first word a thread sends its scheduler. kGCStop: the
+// thread stops for a collection (gc/collect.cpp) and is requeued.
+enum SwitchReason : uintptr_t { kYield = 1, kPark, kExit, kSpawn, kGCStop };
 
 // An unlock the scheduler runs after saving a parking thread's context.
 struct Unlock {
@@ -218,6 +219,24 @@ void thread_free(Executor *e, Thread *t);
 void thread_cache_drain(Executor *e);
 Thread *thread_from_handle(gt_thread_t h); // nullptr if never valid
 uint64_t thread_next_id(Executor *e);
+
+// The collector's hooks in the scheduler (gc/collect.cpp).
+namespace gc {
+extern std::atomic<uint32_t> phase; // gc::Phase; nonzero: a collection runs
+}
+// Whether a collection asks the executors to stop; one relaxed load.
+inline bool gc_requested() {
+  return gc::phase.load(std::memory_order_relaxed) != 0;
+}
+// A scheduler (not a green thread) joins a requested collection: waits for
+// the world to stop, copies, and returns once it restarts.
+void gc_stop_executor(Executor *e);
+// From a safepoint whose GT_SIGNAL_GC was set: stops the running thread if a
+// collection is being asked for. Whether it stopped.
+bool gc_safepoint();
+void gc_run_start(const gt_config *config, uint32_t executors); // gt_run
+void gc_executor_gone(Executor *e); // left its scheduler loop
+void gc_run_end();                  // gt_run's end
 
 // Fatal errors naming the current green thread.
 [[noreturn]] void fatal(const char *fmt, ...)

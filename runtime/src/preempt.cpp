@@ -22,6 +22,9 @@
 //   between looks), so an idle runtime costs almost no CPU time; a thread
 //   that starts running then may get up to that much longer before its
 //   first request to yield.
+// - GT_SIGNAL_GC asks the thread to stop for a collection: the slow path
+//   switches out with kGCStop (gc/collect.cpp), unless the collection is
+//   over (a stale signal).
 // - The slow path clears the bit and yields: the thread goes to the tail of
 //   its executor's run queue, so every runnable thread on an executor gets a
 //   turn within a time slice each even if one of them never blocks.
@@ -119,8 +122,10 @@ __attribute__((preserve_most)) void __safepoint_slow_path(void) {
   uint64_t was = __atomic_fetch_and(
       &t->mb.signals, ~uint64_t(GT_SIGNAL_PREEMPT | GT_SIGNAL_GC),
       __ATOMIC_ACQ_REL);
-  // GT_SIGNAL_GC: there is no collector yet; the handshake is acknowledged
-  // by clearing the bit.
+  // GT_SIGNAL_GC: stop for the collection being asked for (gc/collect.cpp);
+  // that is a trip through the scheduler too, so a preemption is served.
+  if ((was & GT_SIGNAL_GC) && gc_safepoint())
+    return;
   if (was & GT_SIGNAL_PREEMPT)
     switch_out(current_executor(), kYield);
 }

@@ -181,6 +181,8 @@ static Thread *steal(Executor *e) {
 
 static Thread *find_runnable(Executor *e) {
   for (;;) {
+    if (gc_requested())
+      gc_stop_executor(e);
     if (sched.shutdown.load(std::memory_order_acquire))
       return nullptr;
     Thread *t = nullptr;
@@ -211,7 +213,8 @@ static Thread *find_runnable(Executor *e) {
         t = steal(e);
         if (!t)
           t = sched.global.get_batch(e->rq, 128, sched.n, sched.global);
-        if (t || sched.shutdown.load(std::memory_order_relaxed))
+        if (t || sched.shutdown.load(std::memory_order_relaxed) ||
+            gc_requested())
           break;
         if (stack_prepare_wanted()) { // an executor spawns in a burst
           stack_prepare();
@@ -291,9 +294,14 @@ static void schedule(Executor *e) {
     e->running.store(t, std::memory_order_release);
     e->resumes.store(e->resumes.load(std::memory_order_relaxed) + 1,
                      std::memory_order_relaxed);
+    // Lend the executor's allocation block to the thread (gc/alloc.cpp).
+    t->mb.alloc_ptr = e->tlab_ptr;
+    t->mb.alloc_limit = e->tlab_limit;
     ss_set_mailbox(reinterpret_cast<uintptr_t>(&t->mb));
     ss_result2 r = ss_switch2(t->ctx, (uintptr_t)e, 0);
     t->ctx = r.from;
+    e->tlab_ptr = t->mb.alloc_ptr;
+    e->tlab_limit = t->mb.alloc_limit;
     e->current = nullptr;
     e->running.store(nullptr, std::memory_order_relaxed);
     // The Unlock of a park lives on the thread's stack: read it first, then
@@ -331,10 +339,16 @@ static void schedule(Executor *e) {
     case kExit:
       finish_exit(e, t);
       break;
+    case kGCStop: // stopped for a collection; first to run afterwards
+      t->status.store(Status::Runnable, std::memory_order_relaxed);
+      e->rq.put(t, true, sched.global);
+      break;
     default:
       fatal("scheduler: thread %llu switched back with reason %lu",
             (unsigned long long)t->id, (unsigned long)r.w0);
     }
+    if (gc_requested())
+      gc_stop_executor(e);
     t = next ? next : find_runnable(e);
   }
 }
@@ -517,6 +531,7 @@ static void *executor_main(void *p) {
   tls_executor = e;
   stacks_executor_init();
   schedule(e);
+  gc_executor_gone(e);
   stack_drop_pending(e);
   stacks_executor_fini();
   tls_executor = nullptr;
@@ -543,6 +558,7 @@ int gt_run(const gt_config *config, void (*main_fn)(void *), void *arg) {
     sched.execs[i].id = i;
     sched.execs[i].rng = 0x9e3779b97f4a7c15ull * (i + 1);
   }
+  gc_run_start(config, n);
   MainArgs m{main_fn, arg};
   gt_attr attr{0, "main", 0};
   Thread *t = spawn_on(&sched.execs[0], main_trampoline, &m, &attr);
@@ -556,6 +572,7 @@ int gt_run(const gt_config *config, void (*main_fn)(void *), void *arg) {
   for (unsigned i = 1; i < n; ++i)
     pthread_join(sched.execs[i].os, nullptr);
   preempt_stop();
+  gc_run_end();
   share_fini();
   for (unsigned i = 0; i < n; ++i) {
     for (uint32_t k = 0; k < sched.execs[i].nstacks; ++k)

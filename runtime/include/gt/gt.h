@@ -44,6 +44,9 @@ typedef struct gt_config {
    * Only code compiled with polls (SS_SAFEPOINTS in swapstack/swapstack.h)
    * can be preempted; other code runs until it blocks or yields. */
   uint64_t time_slice_ns;
+  /* The garbage-collected heap's limit in bytes (gt/gc.h; 0: GT_GC_MAX_HEAP
+   * or physical memory). Read by the first gt_run of the process. */
+  size_t gc_max_heap;
 } gt_config;
 
 enum {

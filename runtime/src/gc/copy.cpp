@@ -1,0 +1,320 @@
+// gc/copy.cpp: the parallel Cheney copy of a stop-the-world collection; one
+// worker per executor (collect.cpp says when it runs).
+//
+// - Forwarding (TILT's forward.h protocol, with a separate forwarding word
+//   so that the original stays intact, as the replicating collector of
+//   issue 14 needs): a worker that meets a from-space object reads its
+//   forwarding word; FORWARDED: take the copy's address; BUSY: another
+//   worker is copying it, wait; 0: CAS it to BUSY, copy header and payload
+//   into the worker's own to-space block, clear the copy's forwarding word,
+//   then release-store `copy | FORWARDED`. Exactly one worker copies each
+//   object, and no one reads a copy before it is complete. A large object is
+//   marked by a CAS from 0 to `itself | FORWARDED`; its winner makes it gray.
+// - Gray objects are Cheney's: each worker copies into a block of its own
+//   (bump allocation), and the copied-but-unscanned objects of that block
+//   are [scan, cur). Scanning an object forwards its pointer fields, which
+//   copies more objects behind `cur`.
+// - Work sharing. A gray range can be published on a shared stack of ranges
+//   [begin, end) (objects are walked by their headers): the unscanned rest of
+//   a block the worker leaves because it is full, a large object it marked,
+//   and, while some worker is idle, the unscanned part of its current block
+//   or range once it exceeds kShare bytes (checked every 32 objects).
+// - Roots: each worker claims chunks of the registered root slots and of
+//   the thread table through atomic cursors, and scans each suspended
+//   thread's stack (gc/stackscan.h); it drains its gray objects after every
+//   chunk.
+// - Termination: `busy` counts the workers that may hold gray objects; it
+//   and the shared stack change only under `work_lk`. A worker with no gray
+//   objects of its own and an empty stack decrements it; an idle worker
+//   increments it again in the same critical section in which it pops a
+//   range. Only busy workers publish. So when a worker sees, under the
+//   lock, an empty stack and busy == 0, no gray object exists anywhere and
+//   none can appear: the copy is complete.
+#include "heap.h"
+#include "stackscan.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <sched.h>
+
+namespace gt::gc {
+
+namespace {
+constexpr size_t kShare = 16 << 10; // share a gray range above this size
+constexpr uint32_t kRootChunk = 64, kThreadChunk = 16;
+
+struct Range {
+  uintptr_t begin, end;
+};
+
+alignas(64) SpinLock work_lk;
+Range *work;     // the shared stack of gray ranges
+size_t nwork, work_cap;
+uint32_t busy;   // workers that may hold gray objects
+alignas(64) std::atomic<size_t> nwork_hint{0}; // nwork, read without the lock
+std::atomic<uint32_t> idle_workers{0};
+std::atomic<bool> done{false};
+alignas(64) std::atomic<size_t> root_cursor{0};
+std::atomic<uint32_t> thread_cursor{0};
+std::atomic<bool> threads_end{false};
+uint32_t nworkers;
+
+[[noreturn]] void bad_ref(const uintptr_t *slot, uintptr_t p, const char *why) {
+  fatal("gc: the slot at %p holds %p, which %s (a stale or corrupt GC "
+        "pointer)",
+        static_cast<const void *>(slot), reinterpret_cast<void *>(p), why);
+}
+
+void publish(uintptr_t begin, uintptr_t end) {
+  work_lk.lock();
+  if (nwork == work_cap) {
+    work_cap = work_cap ? 2 * work_cap : 1024;
+    work = static_cast<Range *>(std::realloc(work, work_cap * sizeof *work));
+    if (!work)
+      fatal("gc: out of memory for the collector's work list");
+  }
+  work[nwork++] = Range{begin, end};
+  nwork_hint.store(nwork, std::memory_order_relaxed);
+  work_lk.unlock();
+}
+
+// A block of to-space for `l`, leaving its current one: the block's end of
+// objects is recorded and its unscanned part published.
+void next_copy_block(Local &l) {
+  if (l.end) {
+    uint32_t b = block_of(l.end - 1);
+    heap.top[b] = uint32_t(l.cur - block_addr(b));
+    if (l.scan < l.cur)
+      publish(l.scan, l.cur);
+  }
+  uintptr_t a = block_take(kCopy);
+  if (!a)
+    fatal("gc: out of address space for the to-space (heap %zu bytes, "
+          "limit %zu)",
+          heap_bytes(), heap.limit);
+  l.scan = l.cur = a;
+  l.end = a + kBlockBytes;
+}
+
+void forward(Local &l, uintptr_t *slot) {
+  uintptr_t p = *slot;
+  if (!p)
+    return;
+  std::atomic<uintptr_t> &fw = fwd_word(p);
+  if (!in_blocks(p)) { // a large object (GT_GC_VERIFY checks that first)
+    if (heap.verify && !large_contains(p))
+      bad_ref(slot, p, "is neither in the heap nor a large object");
+    uintptr_t zero = 0;
+    if (fw.load(std::memory_order_relaxed) == 0 &&
+        fw.compare_exchange_strong(zero, p | GT_FWD_FORWARDED,
+                                   std::memory_order_relaxed) &&
+        !(type_of(p)->version_flags & GT_TYPE_NOPTRS))
+      publish(object_start(p), object_start(p) + object_bytes(p));
+    return;
+  }
+  switch (block_state(block_of(p))) {
+  case kCopy:
+    return; // copied already (a slot reached twice)
+  case kAlloc:
+    break;
+  default:
+    bad_ref(slot, p, "points into a free heap block");
+  }
+  uintptr_t w = fw.load(std::memory_order_acquire);
+  for (;;) {
+    if (w & GT_FWD_FORWARDED) {
+      *slot = w & ~uintptr_t(GT_FWD_BITS);
+      return;
+    }
+    if (w & GT_FWD_BUSY) {
+      cpu_relax();
+      w = fw.load(std::memory_order_acquire);
+      continue;
+    }
+    if (fw.compare_exchange_weak(w, GT_FWD_BUSY, std::memory_order_acquire))
+      break;
+  }
+  uintptr_t start = object_start(p);
+  size_t n = object_bytes(p);
+  if (l.end - l.cur < n)
+    next_copy_block(l);
+  uintptr_t to = l.cur;
+  l.cur += n;
+  std::memcpy(reinterpret_cast<void *>(to), reinterpret_cast<void *>(start), n);
+  uintptr_t np = to + (p - start);
+  fwd_word(np).store(0, std::memory_order_relaxed);
+  l.copied += n;
+  fw.store(np | GT_FWD_FORWARDED, std::memory_order_release);
+  *slot = np;
+}
+
+void scan_object(Local &l, uintptr_t p) {
+  const gt_type *t = type_of(p);
+  if (t->version_flags & GT_TYPE_NOPTRS)
+    return;
+  size_t count = is_array_type(t) ? array_len(p) : 1;
+  for (size_t i = 0; i < count; ++i) {
+    uintptr_t elem = p + i * t->size;
+    for (uint32_t k = 0; k < t->nptrs; ++k)
+      forward(l, reinterpret_cast<uintptr_t *>(elem + t->ptr_offsets[k]));
+  }
+}
+
+bool want_share(size_t gray) {
+  return gray >= kShare && idle_workers.load(std::memory_order_relaxed);
+}
+
+// Scans the objects in [x, end) (a published range), giving the rest away
+// when others are idle.
+void scan_range(Local &l, uintptr_t x, uintptr_t end) {
+  for (uint32_t k = 1; x < end; ++k) {
+    uintptr_t p = payload_at(x);
+    x += object_bytes(p);
+    scan_object(l, p);
+    if (k % 32 == 0 && x < end && want_share(end - x)) {
+      publish(x, end);
+      return;
+    }
+  }
+}
+
+// Scans until the worker's own block has no gray objects and the shared
+// stack is empty.
+void drain(Local &l) {
+  for (;;) {
+    for (uint32_t k = 1; l.scan < l.cur; ++k) {
+      uintptr_t p = payload_at(l.scan);
+      l.scan += object_bytes(p);
+      scan_object(l, p); // may move l.scan and l.cur to a new block
+      if (k % 32 == 0 && want_share(l.cur - l.scan)) {
+        publish(l.scan, l.cur);
+        l.scan = l.cur;
+      }
+    }
+    if (!nwork_hint.load(std::memory_order_relaxed))
+      return;
+    work_lk.lock();
+    if (!nwork) {
+      work_lk.unlock();
+      return;
+    }
+    Range r = work[--nwork];
+    nwork_hint.store(nwork, std::memory_order_relaxed);
+    work_lk.unlock();
+    scan_range(l, r.begin, r.end);
+  }
+}
+
+struct StackRoots final : RootVisitor {
+  Local &l;
+  explicit StackRoots(Local &l) : l(l) {}
+  void visit(void **slot) override {
+    forward(l, reinterpret_cast<uintptr_t *>(slot));
+  }
+};
+
+void scan_roots(Local &l) {
+  void ***table = root_table();
+  size_t size = root_table_size();
+  for (;;) {
+    size_t i = root_cursor.fetch_add(kRootChunk, std::memory_order_relaxed);
+    if (i >= size)
+      break;
+    size_t end = i + kRootChunk < size ? i + kRootChunk : size;
+    for (; i < end; ++i)
+      if (table[i])
+        forward(l, reinterpret_cast<uintptr_t *>(table[i]));
+    drain(l);
+  }
+  StackRoots v(l);
+  while (!threads_end.load(std::memory_order_relaxed)) {
+    uint32_t slot = thread_cursor.fetch_add(kThreadChunk,
+                                            std::memory_order_relaxed);
+    for (uint32_t i = slot; i < slot + kThreadChunk; ++i) {
+      Thread *t = thread_from_handle(gt_thread_t(i) + 1);
+      if (!t) {
+        threads_end.store(true, std::memory_order_relaxed);
+        break;
+      }
+      Status s = t->status.load(std::memory_order_acquire);
+      if (s == Status::Dead || !t->ctx)
+        continue;
+      if (s == Status::Running)
+        fatal("gc: green thread %llu is running during a collection",
+              (unsigned long long)t->id);
+      scan_thread_stack(t, v);
+    }
+    drain(l);
+  }
+}
+} // namespace
+
+void copy_prepare(uint32_t workers) {
+  nworkers = workers;
+  busy = workers;
+  nwork = 0;
+  nwork_hint.store(0, std::memory_order_relaxed);
+  idle_workers.store(0, std::memory_order_relaxed);
+  done.store(false, std::memory_order_relaxed);
+  root_cursor.store(0, std::memory_order_relaxed);
+  thread_cursor.store(0, std::memory_order_relaxed);
+  threads_end.store(false, std::memory_order_relaxed);
+  if (heap.verify)
+    large_index();
+}
+
+void copy_work(Local &l) {
+  scan_roots(l);
+  for (;;) {
+    drain(l);
+    work_lk.lock();
+    if (nwork) { // published after drain looked
+      work_lk.unlock();
+      continue;
+    }
+    if (--busy == 0)
+      done.store(true, std::memory_order_release);
+    idle_workers.fetch_add(1, std::memory_order_relaxed);
+    work_lk.unlock();
+    // Idle: wait for a published range or the end.
+    Range r{0, 0};
+    for (unsigned spins = 0; !done.load(std::memory_order_acquire); ++spins) {
+      if (nwork_hint.load(std::memory_order_relaxed)) {
+        work_lk.lock();
+        if (nwork) {
+          r = work[--nwork];
+          nwork_hint.store(nwork, std::memory_order_relaxed);
+          ++busy;
+          idle_workers.fetch_sub(1, std::memory_order_relaxed);
+          work_lk.unlock();
+          break;
+        }
+        work_lk.unlock();
+      }
+      if (spins < 256)
+        cpu_relax();
+      else
+        sched_yield();
+    }
+    if (!r.end)
+      return; // done
+    scan_range(l, r.begin, r.end);
+  }
+}
+
+uint64_t copy_finish() {
+  uint64_t copied = 0;
+  for (uint32_t i = 0; i < sched.n; ++i) {
+    Local &l = locals[i];
+    if (l.end) {
+      uint32_t b = block_of(l.end - 1);
+      heap.top[b] = uint32_t(l.cur - block_addr(b));
+    }
+    copied += l.copied;
+    l.scan = l.cur = l.end = 0;
+    l.copied = 0;
+  }
+  return copied;
+}
+
+} // namespace gt::gc
