@@ -109,3 +109,36 @@ function(swapstack_c_object out_var source)
   swapstack_ir_object(objs "${lowered}" ${mailbox} ${llc_flags})
   set(${out_var} ${objs} PARENT_SCOPE)
 endfunction()
+
+# swapstack_gc_ir_object(<out-var> <file.ll> [NAME <stem>])
+#   Compiles IR whose functions use the fork's `gc "swapstack"` strategy (GC
+#   pointers are `ptr addrspace(1)`): the fork's opt rewrites their calls and
+#   switches into statepoints (rewrite-statepoints-for-gc), then
+#   swapstack_ir_object() compiles the result as managed code (mailbox
+#   register reserved) for the build's target; llc records every
+#   statepoint in .llvm_stackmaps, which the runtime's stack walker loads.
+#   Programs that link such objects need -z notext (the gt target adds it;
+#   docs/gc.md).
+function(swapstack_gc_ir_object out_var source)
+  cmake_parse_arguments(ARG "" "NAME" "" ${ARGN})
+  get_filename_component(src "${source}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  get_filename_component(name "${source}" NAME)
+  if(ARG_NAME)
+    set(name "${ARG_NAME}")
+  endif()
+  set(rewritten "${CMAKE_CURRENT_BINARY_DIR}/${name}.statepoints.bc")
+  add_custom_command(
+    OUTPUT "${rewritten}"
+    COMMAND "${SWAPSTACK_OPT}" -passes=rewrite-statepoints-for-gc
+            "${src}" -o "${rewritten}"
+    DEPENDS "${src}" "${SWAPSTACK_OPT}"
+    COMMENT "opt (fork) rewrite-statepoints-for-gc ${source}"
+    VERBATIM)
+  set(llc_flags -O2)
+  if(CMAKE_CXX_COMPILER_TARGET)
+    list(APPEND llc_flags -mtriple=${CMAKE_CXX_COMPILER_TARGET})
+  endif()
+  set(objs ${${out_var}})
+  swapstack_ir_object(objs "${rewritten}" MAILBOX LLC_FLAGS ${llc_flags})
+  set(${out_var} ${objs} PARENT_SCOPE)
+endfunction()

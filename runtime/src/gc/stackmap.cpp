@@ -113,56 +113,115 @@ bool read_at(int fd, void *buf, size_t len, uint64_t off) {
   return true;
 }
 
-// The address (relative to the load bias) and size of section `name` in the
-// ELF file `path`; false if the file cannot be read or has no such section.
-bool find_section(const char *path, const char *name, uint64_t *addr,
-                  uint64_t *size) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return false;
-  bool found = false;
-  ElfW(Ehdr) eh;
+// The section headers of an ELF file, read with pread.
+struct ElfFile {
+  int fd = -1;
   ElfW(Shdr) *sh = nullptr;
-  char *names = nullptr;
-  do {
+  size_t n = 0;
+  char *names = nullptr; // the section name table
+  size_t names_len = 0;
+
+  bool open_file(const char *path) {
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      return false;
+    ElfW(Ehdr) eh;
     if (!read_at(fd, &eh, sizeof eh, 0) ||
         std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
         eh.e_shentsize != sizeof(ElfW(Shdr)) || eh.e_shoff == 0)
-      break;
-    size_t nsec = eh.e_shnum;
+      return false;
+    n = eh.e_shnum;
     size_t strndx = eh.e_shstrndx;
-    if (nsec == 0 || strndx == SHN_XINDEX) { // extended numbering
+    if (n == 0 || strndx == SHN_XINDEX) { // extended numbering
       ElfW(Shdr) first;
       if (!read_at(fd, &first, sizeof first, eh.e_shoff))
-        break;
-      if (nsec == 0)
-        nsec = first.sh_size;
+        return false;
+      if (n == 0)
+        n = first.sh_size;
       if (strndx == SHN_XINDEX)
         strndx = first.sh_link;
     }
-    if (strndx >= nsec)
-      break;
-    sh = static_cast<ElfW(Shdr) *>(std::malloc(nsec * sizeof *sh));
-    if (!sh || !read_at(fd, sh, nsec * sizeof *sh, eh.e_shoff))
-      break;
-    const ElfW(Shdr) &str = sh[strndx];
-    names = static_cast<char *>(std::malloc(str.sh_size + 1));
-    if (!names || !read_at(fd, names, str.sh_size, str.sh_offset))
-      break;
-    names[str.sh_size] = 0;
-    for (size_t i = 0; i < nsec; ++i)
-      if (sh[i].sh_name < str.sh_size &&
-          std::strcmp(names + sh[i].sh_name, name) == 0 &&
-          (sh[i].sh_flags & SHF_ALLOC) && sh[i].sh_type != SHT_NOBITS) {
-        *addr = sh[i].sh_addr;
-        *size = sh[i].sh_size;
-        found = true;
-        break;
-      }
-  } while (false);
-  std::free(names);
-  std::free(sh);
-  close(fd);
+    if (strndx >= n)
+      return false;
+    sh = static_cast<ElfW(Shdr) *>(std::malloc(n * sizeof *sh));
+    if (!sh || !read_at(fd, sh, n * sizeof *sh, eh.e_shoff))
+      return false;
+    names = load(strndx, &names_len);
+    return names != nullptr;
+  }
+  // Section i's bytes, NUL-terminated, in a malloc'd buffer.
+  char *load(size_t i, size_t *len) {
+    if (i >= n || sh[i].sh_type == SHT_NOBITS)
+      return nullptr;
+    char *buf = static_cast<char *>(std::malloc(sh[i].sh_size + 1));
+    if (buf && !read_at(fd, buf, sh[i].sh_size, sh[i].sh_offset)) {
+      std::free(buf);
+      return nullptr;
+    }
+    if (buf) {
+      buf[sh[i].sh_size] = 0;
+      *len = sh[i].sh_size;
+    }
+    return buf;
+  }
+  ~ElfFile() {
+    std::free(names);
+    std::free(sh);
+    if (fd >= 0)
+      close(fd);
+  }
+};
+
+// The address (relative to the load bias) and size of the allocated section
+// `name` in the ELF file `path`; false if the file cannot be read or has no
+// such section.
+bool find_section(const char *path, const char *name, uint64_t *addr,
+                  uint64_t *size) {
+  ElfFile f;
+  if (!f.open_file(path))
+    return false;
+  for (size_t i = 0; i < f.n; ++i)
+    if (f.sh[i].sh_name < f.names_len &&
+        std::strcmp(f.names + f.sh[i].sh_name, name) == 0 &&
+        (f.sh[i].sh_flags & SHF_ALLOC) && f.sh[i].sh_type != SHT_NOBITS) {
+      *addr = f.sh[i].sh_addr;
+      *size = f.sh[i].sh_size;
+      return true;
+    }
+  return false;
+}
+
+// The function symbol of the file's .symtab that contains address `rel`
+// (relative to the load bias), for error messages: dladdr sees only the
+// dynamic symbols, and an executable exports few.
+bool symtab_lookup(const char *path, uintptr_t rel, char *out, size_t len,
+                   uintptr_t *offset) {
+  ElfFile f;
+  if (!f.open_file(path))
+    return false;
+  bool found = false;
+  for (size_t i = 0; i < f.n && !found; ++i) {
+    if (f.sh[i].sh_type != SHT_SYMTAB ||
+        f.sh[i].sh_entsize != sizeof(ElfW(Sym)))
+      continue;
+    size_t symlen = 0, strlen_ = 0;
+    char *syms = f.load(i, &symlen);
+    char *strs = f.load(f.sh[i].sh_link, &strlen_);
+    if (syms && strs) {
+      auto *sym = reinterpret_cast<const ElfW(Sym) *>(syms);
+      for (size_t k = 0; k < symlen / sizeof *sym; ++k)
+        if (ELF64_ST_TYPE(sym[k].st_info) == STT_FUNC &&
+            rel >= sym[k].st_value && rel < sym[k].st_value + sym[k].st_size &&
+            sym[k].st_name < strlen_) {
+          std::snprintf(out, len, "%s", strs + sym[k].st_name);
+          *offset = rel - sym[k].st_value;
+          found = true;
+          break;
+        }
+    }
+    std::free(syms);
+    std::free(strs);
+  }
   return found;
 }
 
@@ -436,7 +495,7 @@ size_t parse(const Section &s, bool fill) {
   return count;
 }
 
-size_t load() {
+size_t load_all() {
   dl_iterate_phdr(visit_object, nullptr);
   size_t n = 0;
   for (const Section &s : tables.sections)
@@ -458,7 +517,7 @@ size_t load() {
 } // namespace
 
 size_t load_stackmaps() {
-  static const size_t n = load(); // thread-safe, once
+  static const size_t n = load_all(); // thread-safe, once
   return n;
 }
 
@@ -483,17 +542,26 @@ bool stackmap_covers(uintptr_t pc) {
 
 void describe_pc(uintptr_t pc, char *buf, size_t len) {
   Dl_info info;
-  if (!dladdr(reinterpret_cast<void *>(pc), &info) || !info.dli_fname) {
+  struct link_map *lm = nullptr;
+  if (!dladdr1(reinterpret_cast<void *>(pc), &info,
+               reinterpret_cast<void **>(&lm), RTLD_DL_LINKMAP) ||
+      !lm) {
     std::snprintf(buf, len, "no loaded object");
     return;
   }
-  const char *obj = info.dli_fname[0] ? info.dli_fname : "the executable";
-  if (info.dli_sname)
+  bool exe = !lm->l_name || !lm->l_name[0];
+  const char *obj = exe ? "the executable" : lm->l_name;
+  char sym[160];
+  uintptr_t off = 0;
+  if (symtab_lookup(exe ? "/proc/self/exe" : lm->l_name, pc - lm->l_addr,
+                    sym, sizeof sym, &off))
+    std::snprintf(buf, len, "%s (%s+%#lx)", obj, sym, (unsigned long)off);
+  else if (info.dli_sname)
     std::snprintf(buf, len, "%s (%s+%#lx)", obj, info.dli_sname,
                   (unsigned long)(pc - (uintptr_t)info.dli_saddr));
   else
-    std::snprintf(buf, len, "%s (no symbol; offset %#lx in the object)", obj,
-                  (unsigned long)(pc - (uintptr_t)info.dli_fbase));
+    std::snprintf(buf, len, "%s (no symbol; address %#lx in the file)", obj,
+                  (unsigned long)(pc - lm->l_addr));
 }
 
 StackMapStats stackmap_stats() {

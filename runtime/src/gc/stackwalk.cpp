@@ -16,13 +16,15 @@
 //
 //   pc = ctx[0]; fp = ctx[1]; sp = ctx + 16        // SP at the switch
 //   loop:
+//     (pc has no record and is not in fork-compiled code: fatal, see below)
 //     check sp <= fp, fp + 16 <= hi, fp 16-aligned     // else fatal
 //     if record(pc): relocate its slots [fp + off] (X86-64 realigned frames:
 //                    [sp + off], sp = SP at the call)
-//     else if pc is not in fork-compiled code: fatal   // foreign frame
-//     next_fp = fp[0]; pc = fp[1]
-//     if next_fp == 0: the entry frame; check hi - fp <= 64; done
-//     check next_fp > fp                                // else fatal
+//     next_fp = fp[0]
+//     if next_fp == 0 and hi - fp <= 64: the entry frame; done
+//     pc = fp[1]; check it (foreign: fatal) before trusting next_fp, since
+//       a foreign frame (libc without frame pointers) leaves garbage there
+//     check next_fp != 0, next_fp > fp                  // else fatal
 //     sp = fp + 16; fp = next_fp     // the caller's SP at its call (X86-64)
 //
 // Derived pointers, in three passes per frame (after Statepoints.rst): (1)
@@ -119,12 +121,30 @@ void scan_frame(const LiveStack &s, const FrameMap &m, uintptr_t fp,
         *slot_at(s, d[2 * i + 1], fp, sp, m.pc, who);
 }
 
+// The record of return address pc, or null if it has none but lies in
+// fork-compiled code; fatal for a foreign return address, whose frame may not
+// keep the frame-pointer chain (so this is checked before its FP is used).
+const FrameMap *classify(uintptr_t pc, unsigned depth, StackName who) {
+  const FrameMap *m = stackmap_find(pc);
+  if (!m && !stackmap_covers(pc)) {
+    char where[320];
+    describe_pc(pc, where, sizeof where);
+    walk_fatal(who,
+               "return address %#lx in %s has no stack map and is not in "
+               "fork-compiled code, so its frame may break the frame-pointer "
+               "chain (frame %u; see docs/gc.md)",
+               (unsigned long)pc, where, depth);
+  }
+  return m;
+}
+
 void walk(const LiveStack &s, RootVisitor &v, StackName who) {
   uintptr_t pc = s.word(s.lo)[0], fp = s.word(s.lo)[1];
   uintptr_t sp = s.lo + 16;
+  const FrameMap *m = classify(pc, 0, who);
+  char where[320];
   for (unsigned depth = 0;; ++depth) {
     if (fp < sp || fp > s.hi - 16 || (fp & 15)) {
-      char where[320];
       describe_pc(pc, where, sizeof where);
       walk_fatal(who,
                  "the frame pointer %#lx of frame %u (return address %#lx in "
@@ -135,34 +155,24 @@ void walk(const LiveStack &s, RootVisitor &v, StackName who) {
                                                           : "outside",
                  (unsigned long)s.lo, (unsigned long)s.hi);
     }
-    if (const FrameMap *m = stackmap_find(pc)) {
+    if (m)
       scan_frame(s, *m, fp, sp, v, who);
-    } else if (!stackmap_covers(pc)) {
-      char where[320];
-      describe_pc(pc, where, sizeof where);
-      walk_fatal(who,
-                 "return address %#lx in %s has no stack map and is not in "
-                 "fork-compiled code, so its frame may break the "
-                 "frame-pointer chain (frame %u; see docs/gc.md)",
-                 (unsigned long)pc, where, depth);
-    }
     const uintptr_t *rec = s.word(fp);
     uintptr_t next_fp = rec[0];
-    if (next_fp == 0) { // the entry frame (its "return address" is not one)
-      if (s.hi - fp > kEntryFrameMax) {
-        char where[320];
-        describe_pc(pc, where, sizeof where);
-        walk_fatal(who,
-                   "the frame-pointer chain ends at frame %u (FP %#lx, return "
-                   "address %#lx in %s), %lu bytes below the stack's top, "
-                   "not at its entry frame",
-                   depth, (unsigned long)fp, (unsigned long)pc, where,
-                   (unsigned long)(s.hi - fp));
-      }
-      return;
+    if (next_fp == 0 && s.hi - fp <= kEntryFrameMax)
+      return; // the entry frame (its "return address" is not one)
+    uintptr_t ret = rec[1];
+    m = classify(ret, depth + 1, who);
+    if (next_fp == 0) {
+      describe_pc(pc, where, sizeof where);
+      walk_fatal(who,
+                 "the frame-pointer chain ends at frame %u (FP %#lx, return "
+                 "address %#lx in %s), %lu bytes below the stack's top, not "
+                 "at its entry frame",
+                 depth, (unsigned long)fp, (unsigned long)pc, where,
+                 (unsigned long)(s.hi - fp));
     }
     if (next_fp <= fp) {
-      char where[320];
       describe_pc(pc, where, sizeof where);
       walk_fatal(who,
                  "the frame pointer of frame %u (return address %#lx in %s) "
@@ -171,7 +181,7 @@ void walk(const LiveStack &s, RootVisitor &v, StackName who) {
                  depth, (unsigned long)pc, where, (unsigned long)next_fp,
                  (unsigned long)fp);
     }
-    pc = rec[1];
+    pc = ret;
     sp = fp + 16;
     fp = next_fp;
   }
