@@ -111,7 +111,7 @@ using namespace gt;
 
 extern "C" {
 
-__attribute__((preserve_most)) void __safepoint_slow_path(void) {
+__attribute__((preserve_most)) void __safepoint_slow_path(void) noexcept {
   Thread *t = current_thread();
   if (!t || ss_mailbox() != reinterpret_cast<uintptr_t>(&t->mb))
     fatal("safepoint poll with a mailbox register (%#lx) that is not the "
