@@ -59,7 +59,7 @@ endfunction()
 #   source's name), to build one source several ways (with different FLAGS).
 #   UNRESERVED: leave the mailbox register allocatable, for code that neither
 #   reads the mailbox nor polls (a baseline to measure the reservation's
-#   cost against).
+#   cost against); such code does not get the runtime's hooks (gt/hooks.h).
 set(SWAPSTACK_OPT "${SWAPSTACK_LLVM_BIN}/opt")
 set(SWAPSTACK_INCLUDE "${CMAKE_CURRENT_LIST_DIR}/../runtime/include")
 set(SWAPSTACK_OPT_PIPELINE
@@ -84,11 +84,16 @@ function(swapstack_c_object out_var source)
   if(target)
     list(APPEND ARG_FLAGS --target=${target})
   endif()
+  # The runtime's hooks (the poll) read the reserved mailbox register.
+  set(hooks -include gt/hooks.h)
+  if(ARG_UNRESERVED)
+    set(hooks)
+  endif()
   add_custom_command(
     OUTPUT "${lowered}"
     COMMAND "${compiler}" -O2 -Xclang -disable-llvm-passes -fPIC
             -fno-omit-frame-pointer
-            -I "${SWAPSTACK_INCLUDE}" ${ARG_FLAGS}
+            -I "${SWAPSTACK_INCLUDE}" ${hooks} ${ARG_FLAGS}
             -MD -MF "${CMAKE_CURRENT_BINARY_DIR}/${name}.d" -MT "${lowered}"
             -emit-llvm -c "${src}" -o "${CMAKE_CURRENT_BINARY_DIR}/${name}.bc"
     COMMAND "${SWAPSTACK_OPT}" "-passes=${SWAPSTACK_OPT_PIPELINE}"

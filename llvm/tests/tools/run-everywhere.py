@@ -15,14 +15,11 @@ import signal
 import subprocess
 import sys
 
-# The fork's pipeline for C compiled by clang-19 -O2 -Xclang -disable-llvm-passes
-# (cmake/SwapStack.cmake uses the same): thread-local accesses are made safe
-# across switches before the optimiser could merge them (llvm-project 98479),
-# then the -O2 pipeline, then the swapstack builtins are lowered and
-# SS_SAFEPOINTS functions get their polls. C is managed code: llc reserves the
-# mailbox register for it.
-C_PIPELINE = ("swapstack-safe-tls,default<O2>,lower-swapstack-builtins,"
-              "insert-safepoint-polls")
+# The fork's pipeline for C, defined once in tools/gt-cc/gt_pipeline.py (gt-cc
+# and cmake/SwapStack.cmake compile through the same).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "..", "tools", "gt-cc"))
+import gt_pipeline  # noqa: E402
 
 TARGETS = {
     "x86_64": {
@@ -92,16 +89,16 @@ def main():
         ir = args.source
         if args.source.endswith(".c"):
             # C: clang-19 -O2 to unoptimised IR, then the fork's pipeline for C
-            # (the same as cmake/SwapStack.cmake's), once per target in this run.
+            # (gt_pipeline.py), once per target in this run.
             if tgt not in lowered_c:
                 bc, lowered = f"{args.tmp}.{tgt}.bc", f"{args.tmp}.{tgt}.lowered.bc"
-                p = run(["clang-19", f"--target={t['triple']}", "-O2", "-fPIC",
-                         "-Xclang", "-disable-llvm-passes",
-                         *[f"-I{i}" for i in args.include], "-emit-llvm", "-c",
+                p = run(["clang-19", f"--target={t['triple']}", "-fPIC",
+                         *gt_pipeline.clang_flags(args.include[0]),
+                         *[f"-I{i}" for i in args.include[1:]], "-emit-llvm", "-c",
                          args.source, "-o", bc])
                 if p.returncode != 0:
                     sys.exit(f"{cfg}: clang failed:\n{p.stderr}")
-                p = run([args.opt, f"-passes={C_PIPELINE}", bc, "-o", lowered])
+                p = run([args.opt, f"-passes={gt_pipeline.opt_pipeline()}", bc, "-o", lowered])
                 if p.returncode != 0:
                     sys.exit(f"{cfg}: opt failed:\n{p.stderr}")
                 lowered_c[tgt] = lowered
