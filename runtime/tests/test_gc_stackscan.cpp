@@ -3,8 +3,8 @@
 // (test_gc_stackscan.ll).
 //
 // Green threads recurse 1..20 frames deep through gcs_frame, each frame
-// holding three objects and a derived pointer into one of them, and park on a
-// channel. The "objects" are entries of an array A. The main thread waits
+// holding three objects, a derived pointer into one of them and a vector of
+// two derived pointers, and park on a channel. The "objects" are entries of an array A. The main thread waits
 // until all are parked, scans every stack with a visitor that checks each
 // slot it is given holds an A entry and rewrites it to the same entry of a
 // second array B (as a copying collector moves an object), wakes them, and
@@ -103,13 +103,17 @@ extern "C" Obj GC *gcs_obj(int64_t id, int32_t level) {
 extern "C" void gcs_park(int64_t id) { park_here(id); }
 
 extern "C" void gcs_check(int64_t id, int32_t depth, Obj GC *x, Obj GC *y,
-                          Obj GC *z, char GC *d) {
+                          Obj GC *z, char GC *d, char GC *y8, char GC *z16) {
   const Obj *base = st->moved ? B : A;
   uintptr_t want_x = addr(base, obj_index(id, depth + 2));
+  uintptr_t want_y = addr(base, obj_index(id, depth + 1));
+  uintptr_t want_z = addr(base, obj_index(id, depth));
   expect(id, depth, "x", x, want_x);
-  expect(id, depth, "y", y, addr(base, obj_index(id, depth + 1)));
-  expect(id, depth, "z", z, addr(base, obj_index(id, depth)));
+  expect(id, depth, "y", y, want_y);
+  expect(id, depth, "z", z, want_z);
   expect(id, depth, "derived x+off", d, want_x + (depth & 1 ? 24 : 40));
+  expect(id, depth, "vector element y+8", y8, want_y + 8);
+  expect(id, depth, "vector element z+16", z16, want_z + 16);
 }
 
 extern "C" void gcs_gen_parked(int64_t id, void *gen) {
@@ -200,6 +204,7 @@ void run_phase(void *arg) {
   long in_place = 0, compacted_kept = 0, compacted = 0, shared_in = 0,
        shared_out = 0, gen_visits = 0;
   MoveVisitor v;
+  uint64_t scan_ns = 0;
   for (long id = 0; id < kAll; ++id) {
     gt::Thread *t = st->threads[id];
     if (t->shared)
@@ -208,10 +213,13 @@ void run_phase(void *arg) {
       ++in_place;
     else
       ++(t->drop_state.load() == 1 ? compacted_kept : compacted);
-    long want = id < kThreads ? 3 * depth_of(id) : 1;
+    // A frame's base slots: x, y, z and the two elements of the vector.
+    long want = id < kThreads ? 5 * depth_of(id) : 1;
     frames += id < kThreads ? depth_of(id) : 1;
     v.visits = 0;
+    uint64_t t0 = gt::now_ns();
     gt::gc::scan_thread_stack(t, v);
+    scan_ns += gt::now_ns() - t0;
     if (v.visits != want && ++wrong_counts <= 10)
       std::fprintf(stderr, "thread %ld: %ld slots visited, expected %ld\n",
                    id, v.visits, want);
@@ -239,7 +247,7 @@ void run_phase(void *arg) {
     CHECK(gt_chan_send(st->wake, &x) == GT_OK);
   }
   CHECK(gt_waitgroup_wait(&st->done) == GT_OK);
-  long want_checked = 4 * (frames - 2 * kGenThreads) + 3 * kGenThreads;
+  long want_checked = 6 * (frames - 2 * kGenThreads) + 3 * kGenThreads;
   std::printf("%s: %ld stacks of green threads (in place %ld, compacted %ld "
               "+ %ld with pages kept, shared %ld resident + %ld evicted) and "
               "%ld generator stacks, %ld frames: %ld slots visited "
@@ -250,6 +258,11 @@ void run_phase(void *arg) {
               shared_out, kGenThreads, frames, visits + gen_visits,
               gen_visits, expected, bad, wrong_counts, st->checked.load(),
               want_checked, st->mismatches.load());
+  std::printf("%s: scanning a green thread's stack took %.0f ns on average "
+              "(%.0f ns per frame of gcs_frame or gcs_gen_run, runtime frames "
+              "included)\n",
+              ph.name, double(scan_ns) / kAll,
+              double(scan_ns) / (frames - kGenThreads));
   CHECK(bad == 0 && wrong_counts == 0 && visits + gen_visits == expected);
   CHECK(st->mismatches.load() == 0 && st->checked.load() == want_checked);
   gt_chan_close(st->gate);

@@ -11,25 +11,35 @@
 declare ptr addrspace(1) @gcs_obj(i64, i32)
 declare void @gcs_park(i64)
 declare void @gcs_check(i64, i32, ptr addrspace(1), ptr addrspace(1),
-                        ptr addrspace(1), ptr addrspace(1))
+                        ptr addrspace(1), ptr addrspace(1), ptr addrspace(1),
+                        ptr addrspace(1))
 declare ptr @llvm.newstack(ptr, i64, ptr)
 declare void @gcs_gen_parked(i64, ptr)
 declare void @gcs_gen_check(i64, i32, ptr addrspace(1), ptr addrspace(1))
 
 ; One frame of a recursion `depth` frames deep: it holds three objects x, y,
-; z and a pointer d into x (24 or 40 bytes in, chosen by a select so that
-; RS4GC relocates it as a derived pointer instead of recomputing it) across
-; the call below it; the innermost frame parks (gcs_park) instead. After the
-; call, gcs_check compares all four with what the scan made of them. The
-; frame below gets (y, z) as its (x, y).
+; z, a pointer d into x (24 or 40 bytes in, chosen by a select so that RS4GC
+; relocates it as a derived pointer instead of recomputing it) and a vector
+; of two pointers into y and z (8 and 16 bytes in: a 16-byte base slot and a
+; 16-byte derived slot) across the call below it; the innermost frame parks
+; (gcs_park) instead. A dynamic alloca makes the frame's size differ from
+; depth to depth (the slots are found from the frame pointer). After the
+; call, gcs_check compares all six values with what the scan made of them.
+; The frame below gets (y, z) as its (x, y).
 define void @gcs_frame(i32 %depth, i64 %id, ptr addrspace(1) %x,
                        ptr addrspace(1) %y) gc "swapstack" {
 entry:
+  %n = zext i32 %depth to i64
+  %scratch = alloca i8, i64 %n, align 16
+  store volatile i8 1, ptr %scratch
   %z = call ptr addrspace(1) @gcs_obj(i64 %id, i32 %depth)
   %odd = trunc i32 %depth to i1
   %d24 = getelementptr i8, ptr addrspace(1) %x, i64 24
   %d40 = getelementptr i8, ptr addrspace(1) %x, i64 40
   %d = select i1 %odd, ptr addrspace(1) %d24, ptr addrspace(1) %d40
+  %v0 = insertelement <2 x ptr addrspace(1)> poison, ptr addrspace(1) %y, i32 0
+  %v1 = insertelement <2 x ptr addrspace(1)> %v0, ptr addrspace(1) %z, i32 1
+  %vd = getelementptr i8, <2 x ptr addrspace(1)> %v1, <2 x i64> <i64 8, i64 16>
   %leaf = icmp ule i32 %depth, 1
   br i1 %leaf, label %park, label %recurse
 
@@ -44,9 +54,12 @@ park:
   br label %check
 
 check:
+  %e0 = extractelement <2 x ptr addrspace(1)> %vd, i32 0
+  %e1 = extractelement <2 x ptr addrspace(1)> %vd, i32 1
   call void @gcs_check(i64 %id, i32 %depth, ptr addrspace(1) %x,
                        ptr addrspace(1) %y, ptr addrspace(1) %z,
-                       ptr addrspace(1) %d)
+                       ptr addrspace(1) %d, ptr addrspace(1) %e0,
+                       ptr addrspace(1) %e1)
   ret void
 }
 
