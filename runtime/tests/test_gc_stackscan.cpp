@@ -22,7 +22,8 @@
 // stacks (evicted ones scanned in their saved copy).
 //
 // Then, in child processes, the walker's fatal errors: a return address in
-// libc (a thread parked from a qsort comparator), and hand-made broken
+// libc (a thread parked from a qsort comparator), a thread parked while on a
+// generator's stack (which the runtime does not know), and hand-made broken
 // frame-pointer chains.
 #include "check.h"
 
@@ -320,6 +321,34 @@ void scan_qsort_parked(void *) {
   gt::gc::scan_thread_stack(t, v);
 }
 
+// A thread that parks while running on a stack of its own making (a
+// generator's): the runtime knows only the thread's stack.
+std::atomic<gt::Thread *> gen_parker;
+
+extern "C" SS_ENTRY void parking_generator(ss_ctx_t, uintptr_t, uintptr_t) {
+  gen_parker.store(gt::current_thread());
+  long v;
+  gt_chan_recv(qsort_chan, &v); // never woken: the scan below is fatal
+  std::abort();
+}
+
+void park_on_generator(void *) {
+  char *mem = static_cast<char *>(std::aligned_alloc(16, kGenStack));
+  ss_switch2(ss_new(mem, kGenStack, (const void *)parking_generator), 0, 0);
+}
+
+void scan_parked_on_generator(void *) {
+  qsort_chan = gt_chan_new(sizeof(long), 0);
+  gt_attr attr{0, "on-generator", 0};
+  gt_detach(gt_spawn(park_on_generator, nullptr, &attr));
+  gt::Thread *t;
+  while (!(t = gen_parker.load()) ||
+         t->status.load(std::memory_order_acquire) != gt::Status::Parked)
+    gt_yield();
+  MoveVisitor v;
+  gt::gc::scan_thread_stack(t, v);
+}
+
 // A hand-made suspended stack: ctx = {pc, fp} at its bottom.
 alignas(16) uintptr_t fake[64];
 
@@ -362,6 +391,8 @@ void fatal_errors() {
       "has no stack map and is not in fork-compiled code");
   expect_fatal("a green thread parked from a qsort comparator",
                scan_qsort_parked, "has no stack map and is not in fork-");
+  expect_fatal("a green thread parked on a generator's stack",
+               scan_parked_on_generator, "is outside its stack");
 }
 
 } // namespace

@@ -194,7 +194,7 @@ void scan_stack(const void *ctx, const char *hi, char *copy, RootVisitor &v,
   load_stackmaps();
   LiveStack s{reinterpret_cast<uintptr_t>(ctx), reinterpret_cast<uintptr_t>(hi),
               copy};
-  if (s.lo & 15 || s.lo + 16 > s.hi)
+  if (s.lo & 7 || s.lo + 16 > s.hi)
     walk_fatal(who, "its context %p is not a suspended context within the "
                     "stack (top %p)",
                ctx, static_cast<const void *>(hi));
@@ -209,6 +209,14 @@ void scan_thread_stack(Thread *t, RootVisitor &v) {
   StackName who{t, nullptr};
   char *hi = t->stack.hi();
   auto *ctx = reinterpret_cast<char *>(t->ctx);
+  if (ctx < t->stack.lo || ctx >= hi)
+    walk_fatal(who,
+               "its context %p is outside its stack [%p, %p): it is suspended "
+               "on a stack the runtime does not know (one made with "
+               "llvm.newstack?), which the walker cannot follow back to the "
+               "thread's own",
+               static_cast<void *>(ctx), static_cast<void *>(t->stack.lo),
+               static_cast<void *>(hi));
   if (!t->saved) {
     scan_stack(ctx, hi, nullptr, v, who);
     return;
