@@ -11,7 +11,8 @@ Suites:
             AArch64 under qemu-aarch64).
   runtime   the runtime's self-checking test programs (build/runtime/tests/
             test-*, and build/aarch64/... under qemu-aarch64), each run with
-            1 executor and with one per CPU.
+            1 executor and with one per CPU; the GC's (test-gc*) also with
+            GT_GC_VERIFY=1 and with GT_GC_TORTURE=200.
   fuzz      llvm/tests/tools/swapstack-fuzz.py: llvm-stress functions with
             switches, loops and an entry function inserted, through opt -O2
             and llc for both targets; one test per seed. A seed whose module
@@ -32,6 +33,10 @@ UPSTREAM_SUITES = ["CodeGen/X86", "CodeGen/AArch64", "Verifier", "Assembler",
                    "Transforms/InsertSafepointPolls", "Transforms/RewriteStatepointsForGC",
                    "Transforms/DeadArgElim", "Transforms/ArgumentPromotion",
                    "Transforms/PlaceSafepoints", "Analysis/Lint"]
+# The collector's tests (test-gc*) also run checking the heap after every
+# collection, and collecting at every 200th allocation through the slow path
+# (which then every allocation takes).
+GC_MODES = [{}, {"GT_GC_VERIFY": "1"}, {"GT_GC_TORTURE": "200"}]
 PASS_CODES = {"PASS", "XFAIL"}
 SKIP_CODES = {"UNSUPPORTED", "EXCLUDED"}
 
@@ -138,8 +143,10 @@ def main():
             tests = sorted(f for f in os.listdir(bin_dir) if f.startswith("test-")
                            and os.access(os.path.join(bin_dir, f), os.X_OK))
             for name in tests:
-                for executors in sorted({1, os.cpu_count() or 1}):
-                    env = dict(os.environ, GT_EXECUTORS=str(executors))
+                modes = GC_MODES if name.startswith("test-gc") else [{}]
+                for executors, gc_env in [(x, m) for x in sorted({1, os.cpu_count() or 1})
+                                          for m in modes]:
+                    env = dict(os.environ, GT_EXECUTORS=str(executors), **gc_env)
                     try:
                         proc = subprocess.run(runner + [os.path.join(bin_dir, name)], env=env,
                                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -152,7 +159,8 @@ def main():
                     else:
                         bad += 1
                         sys.stdout.write(out)
-                        problems.append(f"FAILED: runtime {arch} {name} (GT_EXECUTORS={executors})")
+                        mode = "".join(f" {k}={v}" for k, v in gc_env.items())
+                        problems.append(f"FAILED: runtime {arch} {name} (GT_EXECUTORS={executors}{mode})")
         print(f"runtime  {'runtime/tests (x86-64 + AArch64/qemu)':38} {p + bad:5} tests: "
               f"{p:5} passed, {bad} failed")
         passed += p

@@ -253,7 +253,16 @@ using namespace gt::gc;
 
 extern "C" {
 
-void gt_gc_collect(void) { collect(self_or_die("gt_gc_collect")); }
+void gt_gc_collect(void) {
+  Thread *self = self_or_die("gt_gc_collect");
+  // A collection that is being asked for has not copied yet, so any that
+  // ends after this call will do. A stopped thread may be stolen and resumed
+  // by an executor that has not looked at the phase yet: stop again then.
+  uint64_t seen = collections.load(std::memory_order_acquire);
+  do
+    collect(self);
+  while (collections.load(std::memory_order_acquire) == seen);
+}
 
 void gt_gc_stats(struct gt_gc_stats *out) {
   uint64_t running = 0;
