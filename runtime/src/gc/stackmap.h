@@ -31,14 +31,15 @@ struct FrameMap {
 };
 static_assert(sizeof(FrameMap) == 16);
 
-// Loads the records once (also gt::gc::load_stackmaps in stackscan.h).
-// Stops the process with a message on a malformed section or on a record the
-// walker cannot use (a GC value in a register, a slot relative to another
-// register, a vector whose base and derived sizes differ).
+// load_stackmaps() (stackscan.h) stops the process with a message on a
+// malformed section or on a record the walker cannot use (a GC value in a
+// register, a slot relative to another register, a vector whose base and
+// derived sizes differ), naming the function.
 
 // The record whose PC is `pc`, or null. Requires load_stackmaps().
 const FrameMap *stackmap_find(uintptr_t pc);
 
+// The SlotRefs all FrameMaps index. Requires load_stackmaps().
 const SlotRef *slot_pool();
 
 // Whether pc lies in code whose frames keep the frame-pointer chain: the
@@ -55,7 +56,7 @@ struct StackMapStats {
   size_t objects;   // objects with a .llvm_stackmaps section
   size_t functions; // function entries
   size_t records;   // statepoint records (distinct PCs)
-  size_t slots;     // base and derived slots over all records
+  size_t slots;     // SlotRefs: base slots, plus two per derived slot
 };
 StackMapStats stackmap_stats();
 
