@@ -45,25 +45,26 @@ endfunction()
 # swapstack_c_object(<out-var> <file.c|file.cpp> [FLAGS <clang flags>...]
 #                    [LLC_FLAGS <flags>...] [NAME <stem>] [UNRESERVED])
 #   Compiles C or C++ that uses runtime/include/swapstack/swapstack.h, or
-#   that runs on green threads: clang-19 emits IR without optimising it; the
-#   fork's opt runs swapstack-safe-tls (thread-local addresses are never
-#   reused across a call, which may resume on another OS thread), the -O2
-#   pipeline, lower-swapstack-builtins (which turns the declared builtins
-#   into swapstack switches, llvm.newstack and entry functions, and marks
-#   SS_SAFEPOINTS functions) and insert-safepoint-polls (polls at the entry
-#   and on the loop back-edges of those functions); the fork's llc emits the
-#   object, with the mailbox register reserved (this is managed code), and
-#   its path is appended to <out-var>. Every function keeps a frame pointer:
-#   the GC's stack walker follows the chain (docs/gc.md).
-#   NAME: the stem of the intermediate and object files (default: the
-#   source's name), to build one source several ways (with different FLAGS).
+#   that runs on green threads, with the build's gt-cc (tools/gt-cc), which
+#   owns the fork's pipeline (tools/gt-cc/gt_pipeline.py): clang-19 emits IR
+#   without optimising it, frame pointers kept and the runtime's hooks
+#   (gt/hooks.h) included; the fork's opt runs swapstack-safe-tls, the -O2
+#   pipeline, lower-swapstack-builtins and insert-safepoint-polls; the fork's
+#   llc emits the object with the mailbox register reserved (this is managed
+#   code). The object's path is appended to <out-var>.
+#   FLAGS: clang flags (an -O level among them sets opt's and llc's).
+#   LLC_FLAGS: llc flags (an -O level among them sets llc's and opt's).
+#   NAME: the stem of the object file (default: the source's name), to build
+#   one source several ways (with different FLAGS).
 #   UNRESERVED: leave the mailbox register allocatable, for code that neither
 #   reads the mailbox nor polls (a baseline to measure the reservation's
-#   cost against); such code does not get the runtime's hooks (gt/hooks.h).
+#   cost against); such code does not get the runtime's hooks.
 set(SWAPSTACK_OPT "${SWAPSTACK_LLVM_BIN}/opt")
 set(SWAPSTACK_INCLUDE "${CMAKE_CURRENT_LIST_DIR}/../runtime/include")
-set(SWAPSTACK_OPT_PIPELINE
-    "swapstack-safe-tls,default<O2>,lower-swapstack-builtins,insert-safepoint-polls")
+set(SWAPSTACK_GT_CC "${CMAKE_BINARY_DIR}/bin/gt-cc")
+set(SWAPSTACK_GT_CC_SOURCES
+    "${CMAKE_CURRENT_LIST_DIR}/../tools/gt-cc/gt-cc.in"
+    "${CMAKE_CURRENT_LIST_DIR}/../tools/gt-cc/gt_pipeline.py")
 
 function(swapstack_c_object out_var source)
   cmake_parse_arguments(ARG "UNRESERVED" "NAME" "FLAGS;LLC_FLAGS" ${ARGN})
@@ -72,47 +73,46 @@ function(swapstack_c_object out_var source)
   if(ARG_NAME)
     set(name "${ARG_NAME}")
   endif()
-  set(lowered "${CMAKE_CURRENT_BINARY_DIR}/${name}.lowered.bc")
+  set(obj "${CMAKE_CURRENT_BINARY_DIR}/${name}.o")
   if(src MATCHES "\\.c$")
-    set(compiler "${CMAKE_C_COMPILER}")
     set(target "${CMAKE_C_COMPILER_TARGET}")
   else()
-    set(compiler "${CMAKE_CXX_COMPILER}")
     set(target "${CMAKE_CXX_COMPILER_TARGET}")
     list(APPEND ARG_FLAGS -std=c++20)
   endif()
   if(target)
     list(APPEND ARG_FLAGS --target=${target})
   endif()
-  # The runtime's hooks (the poll) read the reserved mailbox register.
-  set(hooks -include gt/hooks.h)
+  set(level -O2)
+  set(flags)
+  foreach(f ${ARG_FLAGS})
+    if(f MATCHES "^-O")
+      set(level ${f})
+    else()
+      list(APPEND flags ${f})
+    endif()
+  endforeach()
+  foreach(f ${ARG_LLC_FLAGS})
+    if(f MATCHES "^-O")
+      set(level ${f})
+    else()
+      list(APPEND flags -Xllc ${f})
+    endif()
+  endforeach()
   if(ARG_UNRESERVED)
-    set(hooks)
+    list(APPEND flags --gt-unreserved)
   endif()
   add_custom_command(
-    OUTPUT "${lowered}"
-    COMMAND "${compiler}" -O2 -Xclang -disable-llvm-passes -fPIC
-            -fno-omit-frame-pointer
-            -I "${SWAPSTACK_INCLUDE}" ${hooks} ${ARG_FLAGS}
-            -MD -MF "${CMAKE_CURRENT_BINARY_DIR}/${name}.d" -MT "${lowered}"
-            -emit-llvm -c "${src}" -o "${CMAKE_CURRENT_BINARY_DIR}/${name}.bc"
-    COMMAND "${SWAPSTACK_OPT}" "-passes=${SWAPSTACK_OPT_PIPELINE}"
-            "${CMAKE_CURRENT_BINARY_DIR}/${name}.bc" -o "${lowered}"
-    DEPENDS "${src}" "${SWAPSTACK_OPT}"
+    OUTPUT "${obj}"
+    COMMAND "${SWAPSTACK_GT_CC}" -c ${level} -fPIC ${flags}
+            -MD -MF "${CMAKE_CURRENT_BINARY_DIR}/${name}.d" -MT "${obj}"
+            "${src}" -o "${obj}"
+    DEPENDS "${src}" "${SWAPSTACK_LLVM_BIN}/opt" "${SWAPSTACK_LLVM_BIN}/llc"
+            ${SWAPSTACK_GT_CC_SOURCES}
     DEPFILE "${CMAKE_CURRENT_BINARY_DIR}/${name}.d"
-    COMMENT "clang + opt (fork) ${source} (${name})"
+    COMMENT "gt-cc ${source} (${name})"
     VERBATIM)
-  set(mailbox MAILBOX)
-  if(ARG_UNRESERVED)
-    set(mailbox)
-  endif()
-  set(llc_flags)
-  if(ARG_LLC_FLAGS)
-    set(llc_flags LLC_FLAGS ${ARG_LLC_FLAGS})
-  endif()
-  set(objs ${${out_var}})
-  swapstack_ir_object(objs "${lowered}" ${mailbox} ${llc_flags})
-  set(${out_var} ${objs} PARENT_SCOPE)
+  set(${out_var} ${${out_var}} "${obj}" PARENT_SCOPE)
 endfunction()
 
 # swapstack_gc_ir_object(<out-var> <file.ll> [NAME <stem>])
