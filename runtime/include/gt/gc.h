@@ -194,7 +194,8 @@ void gt_gc_remove_root(void GT_GC **slot);
  * gt_gc_collect: a full collection that starts after the call, on a green
  * thread; returns once it has finished (every object may have moved).
  *
- * Environment (read by the first gt_run):
+ * Environment (read when the heap is set up, at the first allocation or
+ * collection of the process):
  *   GT_GC_MAX_HEAP=N[k|m|g]  heap limit (gt_config.gc_max_heap wins when
  *                            set; default: physical memory). It bounds the
  *                            heap's footprint including the to-space of a

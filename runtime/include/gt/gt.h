@@ -45,7 +45,8 @@ typedef struct gt_config {
    * can be preempted; other code runs until it blocks or yields. */
   uint64_t time_slice_ns;
   /* The garbage-collected heap's limit in bytes (gt/gc.h; 0: GT_GC_MAX_HEAP
-   * or physical memory). Read by the first gt_run of the process. */
+   * or physical memory). The gt_run during which the heap is set up (the
+   * first allocation or collection of the process) decides. */
   size_t gc_max_heap;
 } gt_config;
 

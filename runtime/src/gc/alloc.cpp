@@ -89,6 +89,7 @@ uintptr_t alloc_large(Thread *self, const gt_type *t, size_t bytes,
 uintptr_t alloc_slow(const gt_type *t, size_t bytes) {
   Thread *self = self_or_die("gt_gc_alloc");
   size_t len = check_request(t, bytes);
+  heap_ensure();
   uint64_t seen = collections.load(std::memory_order_acquire);
   if (heap.torture &&
       (torture_count.fetch_add(1, std::memory_order_relaxed) + 1) %

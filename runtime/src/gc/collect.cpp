@@ -219,7 +219,7 @@ void gc_stop_executor(Executor *e) {
 }
 
 void gc_run_start(const gt_config *config, uint32_t executors) {
-  heap_init(config);
+  heap_configure(config);
   gc::load_stackmaps();
   locals = new Local[executors];
   arrived.store(0);
@@ -255,6 +255,7 @@ extern "C" {
 
 void gt_gc_collect(void) {
   Thread *self = self_or_die("gt_gc_collect");
+  heap_ensure();
   // A collection that is being asked for has not copied yet, so any that
   // ends after this call will do. A stopped thread may be stolen and resumed
   // by an executor that has not looked at the phase yet: stop again then.

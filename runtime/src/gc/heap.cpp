@@ -57,10 +57,20 @@ static void *map_or_die(size_t bytes, int prot, const char *what) {
   return p;
 }
 
-void heap_init(const gt_config *config) {
-  if (heap.ready)
+static size_t config_limit;
+static SpinLock init_lk;
+
+void heap_configure(const gt_config *config) {
+  config_limit = config ? config->gc_max_heap : 0;
+}
+
+void heap_init() {
+  init_lk.lock();
+  if (heap.ready.load(std::memory_order_relaxed)) {
+    init_lk.unlock();
     return;
-  size_t limit = config ? config->gc_max_heap : 0;
+  }
+  size_t limit = config_limit;
   if (const char *s = getenv("GT_GC_MAX_HEAP"); !limit && s && *s)
     if (!(limit = parse_size(s)))
       fatal("GT_GC_MAX_HEAP=%s: expected a byte count, optionally with k, m "
@@ -92,7 +102,8 @@ void heap_init(const gt_config *config) {
   heap.dirty = reinterpret_cast<uint8_t *>(meta + n);
   heap.top = reinterpret_cast<uint32_t *>(meta + 2 * n);
   heap.free_blocks = reinterpret_cast<uint32_t *>(meta + 6 * n);
-  heap.ready = true;
+  heap.ready.store(true, std::memory_order_release);
+  init_lk.unlock();
 }
 
 uintptr_t block_take(BlockState s) {

@@ -99,11 +99,20 @@ struct Heap {
   std::atomic<size_t> alloc_since{0};
   uint64_t torture = 0; // GT_GC_TORTURE: collect every Nth slow path
   bool verify = false;  // GT_GC_VERIFY
-  bool ready = false;
+  std::atomic<bool> ready{false};
 };
 extern Heap heap;
 
-void heap_init(const gt_config *config); // once per process
+// The heap is set up at the first allocation or collection (heap_ensure),
+// so that programs that never allocate pay nothing (its reservation is
+// costly under qemu-user); the limit comes from the gt_config that the
+// running gt_run was given (heap_configure).
+void heap_configure(const gt_config *config);
+inline void heap_ensure() {
+  void heap_init();
+  if (!heap.ready.load(std::memory_order_acquire))
+    heap_init();
+}
 inline bool in_blocks(uintptr_t p) { return p - heap.base < heap.reserved; }
 inline uint32_t block_of(uintptr_t p) {
   return uint32_t((p - heap.base) >> kBlockShift);
