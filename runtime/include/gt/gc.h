@@ -206,7 +206,10 @@ void gt_gc_remove_root(void GT_GC **slot);
  *   GT_GC_TORTURE=N          collect at every Nth allocation through the slow
  *                            path; every allocation takes it.
  *   GT_GC_VERIFY=1           check the whole heap and every root after each
- *                            collection and protect freed from-space. */
+ *                            collection and protect freed from-space.
+ *   GT_GC_TRACE=1            one line per collection on stderr: its pause
+ *                            and phases (stop, copy, flip), bytes copied,
+ *                            live and heap sizes. */
 void gt_gc_collect(void);
 
 #define GT_GC_PAUSE_LOG 64

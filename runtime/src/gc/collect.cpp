@@ -45,6 +45,8 @@
 #include "stackscan.h"
 
 #include <climits>
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -62,7 +64,8 @@ namespace {
 std::atomic<uint32_t> epoch{0};
 std::atomic<uint32_t> arrived{0}, gone{0}, finished{0};
 uint32_t participants;
-uint64_t pause_start;
+uint64_t pause_start, stopped_at, copied_at; // this collection's phases
+bool trace;                                   // GT_GC_TRACE
 
 // Statistics (gt_gc_stats), under stats_lk.
 SpinLock stats_lk;
@@ -96,6 +99,7 @@ void signal_running(Executor *self) {
 }
 
 void prepare() {
+  stopped_at = now_ns();
   for (uint32_t i = 0; i < sched.n; ++i) {
     Executor &x = sched.execs[i];
     tlab_retire(&x, locals[i]);
@@ -107,6 +111,7 @@ void prepare() {
 }
 
 void flip() {
+  copied_at = now_ns();
   uint64_t copied = copy_finish();
   size_t large = large_sweep();
   blocks_flip(heap.verify);
@@ -129,6 +134,14 @@ void flip() {
     stats.pause_max_ns = pause;
   stats.pauses[(n - 1) % GT_GC_PAUSE_LOG] = gt_gc_pause{pause_start, pause, n};
   stats_lk.unlock();
+  if (trace)
+    fprintf(stderr,
+            "gc %llu: %u executors, pause %.3f ms (stop %.3f, copy %.3f, "
+            "flip %.3f), copied %zu KiB, live %zu KiB, heap %zu KiB\n",
+            (unsigned long long)n, participants, pause / 1e6,
+            (stopped_at - pause_start) / 1e6, (copied_at - stopped_at) / 1e6,
+            (now - copied_at) / 1e6, size_t(copied >> 10),
+            size_t((copied + large) >> 10), heap_bytes() >> 10);
   phase.store(kIdle, std::memory_order_release);
   collections.store(n, std::memory_order_release);
   wake_waiters();
@@ -220,6 +233,8 @@ void gc_stop_executor(Executor *e) {
 
 void gc_run_start(const gt_config *config, uint32_t executors) {
   heap_configure(config);
+  const char *t = getenv("GT_GC_TRACE");
+  trace = t && *t && *t != '0';
   gc::load_stackmaps();
   locals = new Local[executors];
   arrived.store(0);
