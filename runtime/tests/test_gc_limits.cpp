@@ -135,6 +135,27 @@ void bad_offsets(void *) {
   gt_gc_alloc(T(&t), 32);
 }
 
+// GT_GC_VERIFY: a root slot holding an address that is no object.
+long not_an_object[4];
+void wild_root(void *) {
+  static Ref slot;
+  gt_gc_add_root(&slot);
+  slot = (Ref)(void *)&not_an_object[2];
+  gt_gc_collect();
+}
+
+// GT_GC_VERIFY: from-space is inaccessible after a collection, so reading
+// through a stale pointer faults.
+void stale_read(void *) {
+  gt_gc_add_root((Ref *)&chain);
+  chain = gt_new_with(Chunk, T(&chunk_type));
+  chain->bytes[0] = 42;
+  volatile char *stale = (volatile char *)gt_gc_raw(&chain->bytes[0]);
+  gt_gc_collect(); // moves the chunk; nothing allocates before the read
+  CHECK(chain->bytes[0] == 42);
+  std::printf("read %d through a stale pointer\n", stale[0]);
+}
+
 } // namespace
 
 int main() {
@@ -194,6 +215,21 @@ int main() {
   expect_death(
       "gt_gc_collect outside green threads", [] { gt_gc_collect(); },
       "gt_gc_collect called outside a green thread");
+
+  expect_death(
+      "GT_GC_VERIFY: a root that is no object",
+      [] {
+        setenv("GT_GC_VERIFY", "1", 1);
+        run_limited(kLimit, "t", wild_root);
+      },
+      "is neither in the heap nor a large object");
+  expect_death(
+      "GT_GC_VERIFY: reading through a stale pointer faults",
+      [] {
+        setenv("GT_GC_VERIFY", "1", 1);
+        run_limited(kLimit, "t", stale_read);
+      },
+      "");
 
   // A live set that fits: allocation goes on within the limit.
   std::fflush(stdout);
