@@ -114,8 +114,8 @@ void flip() {
   copied_at = now_ns();
   uint64_t copied = copy_finish();
   size_t large = large_sweep();
-  blocks_flip(heap.verify);
   set_budget(copied + large);
+  blocks_flip(heap.verify);
   uint64_t n = collections.load(std::memory_order_relaxed) + 1;
   if (heap.verify)
     verify_heap(n);

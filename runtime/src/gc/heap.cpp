@@ -156,7 +156,7 @@ template <class F> static void for_runs(const uint32_t *list, uint32_t n, F fn) 
 void blocks_flip(bool protect) {
   heap.lk.lock();
   // Freed blocks are pushed in ascending order after the free ones already
-  // there; the lowest, beyond the next budget's worth, are given back (the
+  // there; the lowest, beyond what the next cycle needs, are given back (the
   // pool pops from the top, so the blocks whose pages stay are reused
   // first).
   uint32_t first = heap.nfree, freed = 0;
@@ -172,7 +172,9 @@ void blocks_flip(bool protect) {
     }
   }
   heap.in_use.fetch_sub(freed, std::memory_order_relaxed);
-  uint32_t keep = uint32_t(heap.budget >> kBlockShift) + 2 * sched.n;
+  // Kept: what the next budget's allocation and the next to-space need.
+  uint32_t keep = uint32_t((heap.budget + heap.live) >> kBlockShift) +
+                  2 * sched.n;
   uint32_t release = freed > keep ? freed - keep : 0;
   uint32_t *list = heap.free_blocks + first;
   for_runs(list, release, [](void *a, size_t n) {
