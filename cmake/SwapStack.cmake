@@ -59,6 +59,11 @@ endfunction()
 #   UNRESERVED: leave the mailbox register allocatable, for code that neither
 #   reads the mailbox nor polls (a baseline to measure the reservation's
 #   cost against); such code does not get the runtime's hooks.
+#   GC: GC-managed code, as gt-cc compiles by default: every function that
+#   handles GC pointers (GT_GC) gets the swapstack GC strategy, statepoints
+#   and stack maps (gc-prepare, rewrite-statepoints-for-gc). Without it (the
+#   runtime itself, the collector among it, and tests that keep GC pointers
+#   only in registered roots) no function is GC-managed.
 set(SWAPSTACK_OPT "${SWAPSTACK_LLVM_BIN}/opt")
 set(SWAPSTACK_INCLUDE "${CMAKE_CURRENT_LIST_DIR}/../runtime/include")
 set(SWAPSTACK_GT_CC "${CMAKE_BINARY_DIR}/bin/gt-cc")
@@ -67,7 +72,7 @@ set(SWAPSTACK_GT_CC_SOURCES
     "${CMAKE_CURRENT_LIST_DIR}/../tools/gt-cc/gt_pipeline.py")
 
 function(swapstack_c_object out_var source)
-  cmake_parse_arguments(ARG "UNRESERVED" "NAME" "FLAGS;LLC_FLAGS" ${ARGN})
+  cmake_parse_arguments(ARG "UNRESERVED;GC" "NAME" "FLAGS;LLC_FLAGS" ${ARGN})
   get_filename_component(src "${source}" ABSOLUTE)
   get_filename_component(name "${source}" NAME)
   if(ARG_NAME)
@@ -101,6 +106,9 @@ function(swapstack_c_object out_var source)
   endforeach()
   if(ARG_UNRESERVED)
     list(APPEND flags --gt-unreserved)
+  endif()
+  if(NOT ARG_GC)
+    list(APPEND flags --gt-no-gc)
   endif()
   add_custom_command(
     OUTPUT "${obj}"

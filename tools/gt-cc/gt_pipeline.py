@@ -8,20 +8,34 @@ swapstack_c_object() compiles through gt-cc, and the executed-test tool
              kept (the GC's stack walker follows them), the runtime's hooks
              (gt/hooks.h) included in every translation unit;
   opt        thread-local addresses made safe across switches before the
-             optimiser could merge them (llvm-project 98479), the -O<n>
-             pipeline, the swapstack builtins lowered to switches and entry
-             functions, safepoint polls (the gc.safepoint_poll hook inlined)
-             in SS_SAFEPOINTS functions;
-  llc        managed code: the mailbox register reserved.
+             optimiser could merge them (llvm-project 98479); GC pointers
+             (address space 1) made non-integral and gt_new/gt_new_array
+             lowered to the runtime's inline allocation hooks with
+             compiler-derived type descriptors (lower-gc-builtins, after
+             mem2reg so that the type's prototype is visible); the -O<n>
+             pipeline; the swapstack builtins lowered to switches and entry
+             functions; safepoint polls (the gc.safepoint_poll hook inlined)
+             in SS_SAFEPOINTS functions; the "swapstack" GC strategy for
+             every function that handles GC pointers (gc-prepare), whose
+             calls, polls' slow paths and switches become statepoints
+             (rewrite-statepoints-for-gc); the hooks deleted once inlined
+             (strip-gc-hooks);
+  llc        managed code: the mailbox register reserved; statepoints
+             recorded in .llvm_stackmaps (link with -z notext, docs/gc.md).
 """
 
-OPT_PIPELINE = ("swapstack-safe-tls,default<O{O}>,lower-swapstack-builtins,"
-                "insert-safepoint-polls")
+OPT_PIPELINE = ("swapstack-safe-tls,function(mem2reg),lower-gc-builtins,"
+                "default<O{O}>,lower-swapstack-builtins,insert-safepoint-polls"
+                "{GC},strip-gc-hooks")
+GC_PASSES = ",gc-prepare,rewrite-statepoints-for-gc"
 
 
-def opt_pipeline(level="2"):
-    """The opt -passes= string for optimisation level 0-3, s or z."""
-    return OPT_PIPELINE.replace("{O}", level)
+def opt_pipeline(level="2", gc=True):
+    """The opt -passes= string for optimisation level 0-3, s or z. gc=False
+    for the runtime's own code (the collector itself), whose functions must
+    not become GC-managed: no statepoints, no stack maps."""
+    return OPT_PIPELINE.replace("{O}", level).replace("{GC}",
+                                                      GC_PASSES if gc else "")
 
 
 def clang_flags(runtime_include, hooks=True):

@@ -17,16 +17,26 @@
  *                       __safepoint_slow_path, preserve_most so that the hot
  *                       code keeps its registers, when GT_SIGNAL_PREEMPT or
  *                       GT_SIGNAL_GC is pending.
+ *   gc.alloc            void GT_GC *(const gt_type *type, size_t bytes).
+ *   gc.alloc_array      void GT_GC *(const gt_type *type, size_t n).
+ *                       Inlined by lower-gc-builtins where gt_new(T) and
+ *                       gt_new_array(T, n) allocate, with the descriptor the
+ *                       pass derives from T (the format is in gt/gc.h): bump
+ *                       the mailbox's allocation pointer against its limit,
+ *                       write the header (the block is zeroed), or call the
+ *                       slow path, a safepoint that may collect.
  *
  * A hook is `static` (each translation unit has its own, so nothing clashes
  * at link time) and `used` (clang emits it although nothing calls it before
- * the pass runs); the asm label gives it its documented IR name. Hooks read
+ * the pass runs); the asm label gives it its documented IR name. The last
+ * pass of the pipeline (strip-gc-hooks) deletes the hooks once inlined. Hooks read
  * the mailbox through ss_mailbox(), the reserved mailbox register, so they
  * are only valid in code compiled by the fork's pipeline.
  */
 #ifndef GT_HOOKS_H
 #define GT_HOOKS_H
 
+#include <gt/gc.h>
 #include <gt/mailbox.h>
 #include <swapstack/swapstack.h>
 
@@ -35,12 +45,10 @@ extern "C" {
 #endif
 
 /* The poll's slow path (runtime/src/preempt.cpp): yields, or stops for a
- * collection, and returns when the thread may go on. Weak, because every
- * translation unit carries the hooks: a program that never polls (or plays
- * the runtime itself, defining its own slow path) links without the
- * runtime. */
-__attribute__((preserve_most, weak)) void __safepoint_slow_path(void)
-    SS_NOEXCEPT;
+ * collection, and returns when the thread may go on. The pipeline deletes
+ * hooks nothing called (strip-gc-hooks), so only objects that poll or
+ * allocate reference the slow paths. */
+__attribute__((preserve_most)) void __safepoint_slow_path(void) SS_NOEXCEPT;
 
 static __attribute__((used)) void gt_hook_safepoint_poll(void) SS_NOEXCEPT
     __asm__("gc.safepoint_poll");
@@ -53,6 +61,66 @@ static __attribute__((used)) void gt_hook_safepoint_poll(void) SS_NOEXCEPT {
                            (GT_SIGNAL_PREEMPT | GT_SIGNAL_GC),
                        0))
     __safepoint_slow_path();
+}
+
+/* gt_new(T): a zeroed object of type T in the GC heap, as a T GT_GC *.
+ * gt_new_array(T, n): a zeroed array of n elements of T (T may itself be a
+ * GC pointer type, or a byte), as a T GT_GC *; gt_gc_array_len() is n.
+ * Code compiled by gt-cc only: lower-gc-builtins reads T from the type of the
+ * (then deleted) local static whose address the macro passes. */
+void GT_GC *__gt_new(const void *proto) SS_NOEXCEPT;
+void GT_GC *__gt_new_array(const void *proto, size_t n) SS_NOEXCEPT;
+#define gt_new(T)                                                              \
+  ((T GT_GC *)__gt_new(({                                                      \
+    static T __gt_proto;                                                       \
+    &__gt_proto;                                                               \
+  })))
+#define gt_new_array(T, n)                                                     \
+  ((T GT_GC *)__gt_new_array(                                                  \
+      ({                                                                       \
+        static T __gt_proto;                                                   \
+        &__gt_proto;                                                           \
+      }),                                                                      \
+      (n)))
+
+static __attribute__((used)) void GT_GC *
+gt_hook_alloc(const gt_type *type, size_t bytes) SS_NOEXCEPT
+    __asm__("gc.alloc");
+static __attribute__((used)) void GT_GC *
+gt_hook_alloc(const gt_type *type, size_t bytes) SS_NOEXCEPT {
+  gt_mailbox *mb = (gt_mailbox *)ss_mailbox();
+  size_t need = GT_GC_HEADER + ((bytes + GT_GC_ALIGN - 1) &
+                                ~(size_t)(GT_GC_ALIGN - 1));
+  uintptr_t p = mb->alloc_ptr;
+  if (__builtin_expect(bytes > GT_GC_LARGE_OBJECT ||
+                           mb->alloc_limit - p < need,
+                       0))
+    return gt_gc_alloc_slow(type, bytes);
+  mb->alloc_ptr = p + need;
+  *(const gt_type **)p = type;
+  return (void GT_GC *)(p + GT_GC_HEADER);
+}
+
+static __attribute__((used)) void GT_GC *
+gt_hook_alloc_array(const gt_type *type, size_t n) SS_NOEXCEPT
+    __asm__("gc.alloc_array");
+static __attribute__((used)) void GT_GC *
+gt_hook_alloc_array(const gt_type *type, size_t n) SS_NOEXCEPT {
+  gt_mailbox *mb = (gt_mailbox *)ss_mailbox();
+  size_t elem = type->size; /* a constant once inlined */
+  /* Large arrays, and counts whose size would overflow, go to the slow
+   * path, which allocates the former and reports the latter. */
+  if (__builtin_expect(n > GT_GC_LARGE_OBJECT / elem, 0))
+    return gt_gc_alloc_array(type, n);
+  size_t need = GT_GC_ARRAY_HEADER + ((n * elem + GT_GC_ALIGN - 1) &
+                                      ~(size_t)(GT_GC_ALIGN - 1));
+  uintptr_t p = mb->alloc_ptr;
+  if (__builtin_expect(mb->alloc_limit - p < need, 0))
+    return gt_gc_alloc_array(type, n);
+  mb->alloc_ptr = p + need;
+  ((uintptr_t *)p)[0] = (uintptr_t)n << 3 | 1;
+  ((const gt_type **)p)[2] = type;
+  return (void GT_GC *)(p + GT_GC_ARRAY_HEADER);
 }
 
 #ifdef __cplusplus
