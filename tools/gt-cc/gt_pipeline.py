@@ -15,7 +15,9 @@ swapstack_c_object() compiles through gt-cc, and the executed-test tool
              mem2reg so that the type's prototype is visible); the -O<n>
              pipeline; the swapstack builtins lowered to switches and entry
              functions; safepoint polls (the gc.safepoint_poll hook inlined)
-             in SS_SAFEPOINTS functions; the "swapstack" GC strategy for
+             in SS_SAFEPOINTS functions; the write barrier (the runtime's
+             gc.write_barrier hooks inlined after every store into GC
+             memory, gc-barriers); the "swapstack" GC strategy for
              every function that handles GC pointers (gc-prepare), whose
              calls, polls' slow paths and switches become statepoints
              (rewrite-statepoints-for-gc); the hooks deleted once inlined
@@ -27,7 +29,7 @@ swapstack_c_object() compiles through gt-cc, and the executed-test tool
 OPT_PIPELINE = ("swapstack-safe-tls,function(mem2reg),lower-gc-builtins,"
                 "default<O{O}>,lower-swapstack-builtins,insert-safepoint-polls"
                 "{GC},strip-gc-hooks")
-GC_PASSES = ",gc-prepare,rewrite-statepoints-for-gc"
+GC_PASSES = ",gc-barriers,gc-prepare,rewrite-statepoints-for-gc"
 
 
 def opt_pipeline(level="2", gc=True):

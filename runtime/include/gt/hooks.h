@@ -25,6 +25,18 @@
  *                       the mailbox's allocation pointer against its limit,
  *                       write the header (the block is zeroed), or call the
  *                       slow path, a safepoint that may collect.
+ *   gc.write_barrier    void(void GT_GC *object, size_t offset,
+ *                            void GT_GC *old).
+ *   gc.write_barrier_range
+ *                       void(void GT_GC *object, size_t offset, size_t len).
+ *                       Inlined by gc-barriers after every store into GC
+ *                       memory (any type; atomics too), respectively every
+ *                       memset/memcpy/memmove into it: object and offset of
+ *                       the write, and the GC pointer the store overwrote
+ *                       (or null). While the thread's gc_status has
+ *                       GT_GC_LOG_WRITES, append an entry to its write log
+ *                       (below) and call gt_gc_wlog_flush when it is full;
+ *                       otherwise nothing (a load and a branch never taken).
  *
  * A hook is `static` (each translation unit has its own, so nothing clashes
  * at link time) and `used` (clang emits it although nothing calls it before
@@ -121,6 +133,65 @@ gt_hook_alloc_array(const gt_type *type, size_t n) SS_NOEXCEPT {
   ((uintptr_t *)p)[0] = (uintptr_t)n << 3 | 1;
   ((const gt_type **)p)[2] = type;
   return (void GT_GC *)(p + GT_GC_ARRAY_HEADER);
+}
+
+/* The write log. An entry is three words: the object's payload address
+ * (bit 0 set: a range entry), the byte offset of the write, and the GC
+ * pointer the write overwrote (null if none; a range entry's length). The
+ * log fills from the mailbox's wlog_ptr, wlog_free entries at a time; the
+ * concurrent collector (issue 14) consumes it, replaying every logged write
+ * onto its copies. The stop-the-world collector needs no log, so logging is
+ * off unless a test turns it on for its thread (gt_gc_wlog_start). */
+typedef struct gt_wlog_entry {
+  uintptr_t object;
+  uintptr_t offset;
+  uintptr_t old;
+} gt_wlog_entry;
+#define GT_WLOG_RANGE 1u
+/* The log is full: hand it over (a safepoint). */
+void gt_gc_wlog_flush(void) SS_NOEXCEPT;
+/* Tests: log the current thread's writes into buf (n entries; each time it
+ * fills, gt_gc_wlog_flush counts a flush and starts again at buf[0]). */
+void gt_gc_wlog_start(gt_wlog_entry *buf, size_t n) SS_NOEXCEPT;
+/* Stops logging; returns the entries in buf since the last flush, and the
+ * flushes since gt_gc_wlog_start in *flushes (if not null). */
+size_t gt_gc_wlog_stop(uint64_t *flushes) SS_NOEXCEPT;
+
+static __attribute__((used)) void
+gt_hook_write_barrier(void GT_GC *object, size_t offset,
+                      void GT_GC *old) SS_NOEXCEPT __asm__("gc.write_barrier");
+static __attribute__((used)) void
+gt_hook_write_barrier(void GT_GC *object, size_t offset,
+                      void GT_GC *old) SS_NOEXCEPT {
+  gt_mailbox *mb = (gt_mailbox *)ss_mailbox();
+  if (__builtin_expect(mb->gc_status & GT_GC_LOG_WRITES, 0)) {
+    gt_wlog_entry *e = (gt_wlog_entry *)mb->wlog_ptr;
+    e->object = (uintptr_t)object;
+    e->offset = offset;
+    e->old = (uintptr_t)old;
+    mb->wlog_ptr = (uintptr_t)(e + 1);
+    if (--mb->wlog_free == 0)
+      gt_gc_wlog_flush();
+  }
+}
+
+static __attribute__((used)) void
+gt_hook_write_barrier_range(void GT_GC *object, size_t offset,
+                            size_t len) SS_NOEXCEPT
+    __asm__("gc.write_barrier_range");
+static __attribute__((used)) void
+gt_hook_write_barrier_range(void GT_GC *object, size_t offset,
+                            size_t len) SS_NOEXCEPT {
+  gt_mailbox *mb = (gt_mailbox *)ss_mailbox();
+  if (__builtin_expect(mb->gc_status & GT_GC_LOG_WRITES, 0)) {
+    gt_wlog_entry *e = (gt_wlog_entry *)mb->wlog_ptr;
+    e->object = (uintptr_t)object | GT_WLOG_RANGE;
+    e->offset = offset;
+    e->old = len;
+    mb->wlog_ptr = (uintptr_t)(e + 1);
+    if (--mb->wlog_free == 0)
+      gt_gc_wlog_flush();
+  }
 }
 
 #ifdef __cplusplus

@@ -22,6 +22,11 @@
 extern "C" {
 #endif
 
+/* Bits of gt_mailbox.gc_status. */
+enum {
+  GT_GC_LOG_WRITES = 1u << 0, /* the write barrier logs (gt/hooks.h) */
+};
+
 /* Bits of gt_mailbox.signals. */
 enum {
   GT_SIGNAL_PREEMPT = 1u << 0, /* yield at the next safepoint */
@@ -38,7 +43,7 @@ typedef struct gt_mailbox {
   uintptr_t wlog_ptr;   /* next free write-log entry */
   uintptr_t wlog_free;  /* free write-log entries */
   uintptr_t stack_limit; /* lowest usable stack address (above the guard) */
-  uintptr_t reserved;
+  uintptr_t wlog_state;  /* the runtime's: the write log's buffer (gc/wlog.cpp) */
 } gt_mailbox;
 
 #define GT_MAILBOX_EXECUTOR_ID 0
