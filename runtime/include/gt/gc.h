@@ -48,8 +48,8 @@
  *   Between collections it is 0 in every object. Mutators never read it.
  *
  * Type descriptors (gt_type, version 1): constant data outside the heap,
- * emitted by the compiler for each type it allocates (for now the tests build
- * them by hand with GT_TYPE_WITH). Fields:
+ * emitted by the compiler for each type it allocates (gt_new), or written by
+ * hand with GT_TYPE_WITH. Fields:
  *   version_flags  GT_TYPE_VERSION << 24 | GT_TYPE_* flags (bits 0..23)
  *   size           payload bytes (a non-array); for an array descriptor the
  *                  byte size of one element (>= 1), elements packed at this
@@ -177,8 +177,9 @@ void GT_GC *gt_gc_alloc(const gt_type *type, size_t bytes);
 void GT_GC *gt_gc_alloc_array(const gt_type *type, size_t n);
 void GT_GC *gt_gc_alloc_slow(const gt_type *type, size_t bytes);
 
-/* Typed forms until the compiler derives descriptors (then gt_new(T) and
- * gt_new_array(T, n) expand to these with a descriptor it emits). */
+/* Typed allocation with a descriptor written by hand. Code compiled by gt-cc
+ * uses gt_new(T) and gt_new_array(T, n) (gt/hooks.h) instead, whose
+ * descriptors the compiler derives from T. */
 #define gt_new_with(T, type) ((T GT_GC *)gt_gc_alloc((type), sizeof(T)))
 #define gt_new_array_with(T, type, n)                                          \
   ((T GT_GC *)gt_gc_alloc_array((type), (n)))
