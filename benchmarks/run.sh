@@ -7,9 +7,12 @@
 #            yield, channel ping-pong, memory per parked thread (1M and 10M);
 #   safepoint what safepoint polls and the mailbox register reservation cost
 #            on loop kernels (bench-polls), and the time to safepoint of
-#            polled tight loops (bench-ttsp).
+#            polled tight loops (bench-ttsp);
+#   gc       the stop-the-world collector vs Boehm, Go and Java (G1, ZGC):
+#            binary-trees and GCBench, and its pauses against live heap
+#            size and parked threads (benchmarks/gc/run.py).
 # Arguments go to benchmarks/runtime/run.py (e.g. --quick); --quick also
-# shortens bench-polls.
+# shortens bench-polls and benchmarks/gc.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [ -f "$ROOT/build/fork.env" ] || bash "$ROOT/scripts/setup.sh"
@@ -35,3 +38,6 @@ done
 echo
 echo "== benchmarks/safepoint (time to safepoint) =="
 "$ROOT/build/benchmarks/safepoint/bench-ttsp" "${polls_args[@]}"
+echo
+echo "== benchmarks/gc (gt vs Boehm vs Go vs Java; stop-the-world pauses) =="
+python3 "$ROOT/benchmarks/gc/run.py" --build "$ROOT/build" "${polls_args[@]}"

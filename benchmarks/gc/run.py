@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""Runs the garbage-collector benchmarks side by side (issue 13) and prints
+two tables.
+
+1. binary-trees and GCBench on this runtime's stop-the-world collector (gt,
+   C through gt-cc), the Boehm collector (the same C source with -DGC_BOEHM,
+   Debian libgc-dev), Go (Debian golang-go, default GC) and Java 17 (one
+   source, run with G1, the default, and with -XX:+UseZGC; heap sizes left to
+   the JVM). CMake builds the C programs; this script builds the Go and Java
+   peers into the build directory. Every run's output is compared with the
+   output computed here from the rules (node counts), so all runtimes do the
+   same work. Each program runs as a process: wall time (median of 3 runs; 1
+   with --quick), and from the same run's rusage (os.wait4) its CPU time
+   (user + system), peak RSS and minor page faults. Ratios are to Boehm's
+   wall and CPU times; the issue's target is gt <= 1.0x Boehm's wall time on
+   both benchmarks (the CPU verdict is printed too: on a machine shared with
+   other work, CPU time is the steadier figure).
+   binary-trees runs with 1 worker and with one per CPU (the depth loop in
+   parallel, as the Benchmarks Game allows; every runtime alike). A runtime
+   whose first run takes longer than --long seconds is run once.
+
+2. The stop-the-world pause of gt (gc-pause): median and max of 9 forced
+   collections' pauses (gt_gc_stats' pause log) against the live heap (16,
+   64, 256 MiB of trees held by one thread) and against the number of parked
+   green threads each holding one GC object (1,000; 100,000; 1,000,000, with
+   default spawn options when memory allows, and with GT_ATTR_COMPACT). The
+   stop and copy phases are medians over the same collections from
+   GT_GC_TRACE=1.
+
+  run.py --build BUILD_DIR [--quick] [--only binarytrees,gcbench,pause]
+         [--runs N] [--long SECONDS]
+"""
+import argparse
+import functools
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+print = functools.partial(print, flush=True)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CPUS = os.cpu_count() or 1
+DEFAULT_THREAD_BYTES = 4500   # resident bytes per parked default gt thread
+COMPACT_THREAD_BYTES = 1000   # ... with GT_ATTR_COMPACT (README: 874)
+
+
+def mem_available():
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def expected_binarytrees(n):
+    min_depth = 4
+    max_depth = max(min_depth + 2, n)
+    size = lambda d: (1 << (d + 1)) - 1
+    lines = [f"stretch tree of depth {max_depth + 1}\t check: {size(max_depth + 1)}"]
+    for d in range(min_depth, max_depth + 1, 2):
+        iters = 1 << (max_depth - d + min_depth)
+        lines.append(f"{iters}\t trees of depth {d}\t check: {iters * size(d)}")
+    lines.append(f"long lived tree of depth {max_depth}\t check: {size(max_depth)}")
+    return "\n".join(lines) + "\n"
+
+
+def expected_gcbench(n):
+    size = lambda d: (1 << (d + 1)) - 1
+    nodes = size(n + 2) + size(n)
+    lines = ["Garbage Collector Test",
+             f" Stretching memory with a binary tree of depth {n + 2}",
+             f" Stretch tree check {size(n + 2)}",
+             f" Creating a long-lived binary tree of depth {n}",
+             " Creating a long-lived array of 250000 doubles"]
+    for d in range(4, n + 1, 2):
+        iters = 2 * size(n + 2) // size(d)
+        nodes += 2 * iters * size(d)
+        lines += [f"Creating {iters} trees of depth {d}",
+                  f"\tTop down construction: last tree check {size(d)}",
+                  f"\tBottom up construction: last tree check {size(d)}"]
+    lines += [f"Long-lived tree check {size(n)}, array[1000] 0.001000",
+              f"Nodes allocated {nodes}"]
+    return "\n".join(lines) + "\n"
+
+
+def run_once(cmd, env=None, timeout=3600):
+    """Runs cmd; returns (wall s, cpu s, peak RSS KiB, minor faults, stdout,
+    stderr, exit status). Time and rusage are the child's own (os.wait4)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
+        deadline = t0 + timeout
+        while True:
+            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                p.kill()
+                pid, status, ru = os.wait4(p.pid, 0)
+                status = -1
+                break
+            time.sleep(0.005)
+        wall = time.perf_counter() - t0
+        p.returncode = 0  # reaped here; keep Popen from waiting again
+        out.seek(0)
+        err.seek(0)
+        code = os.waitstatus_to_exitcode(status) if status != -1 else -1
+        return (wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, ru.ru_minflt,
+                out.read().decode(errors="replace"),
+                err.read().decode(errors="replace"), code)
+
+
+def build_peers(out):
+    """Builds the Go and Java peers into out; returns {name: argv prefix}."""
+    peers = {}
+    if shutil.which("go"):
+        env = dict(os.environ, GO111MODULE="off",
+                   GOCACHE=os.path.join(out, "gocache"))
+        for prog in ("binarytrees", "gcbench"):
+            exe = os.path.join(out, f"gc-{prog}-go")
+            subprocess.run(["go", "build", "-o", exe,
+                            os.path.join(HERE, f"{prog}.go")], check=True, env=env)
+            peers[("Go", prog)] = [exe]
+    else:
+        print("run.py: no go in PATH: Go rows skipped", file=sys.stderr)
+    if shutil.which("javac") and shutil.which("java"):
+        classes = os.path.join(out, "java")
+        os.makedirs(classes, exist_ok=True)
+        subprocess.run(["javac", "-d", classes,
+                        os.path.join(HERE, "BinaryTrees.java"),
+                        os.path.join(HERE, "GCBench.java")], check=True)
+        for prog, cls in (("binarytrees", "BinaryTrees"), ("gcbench", "GCBench")):
+            peers[("Java G1", prog)] = ["java", "-XX:+UseG1GC", "-cp", classes, cls]
+            peers[("Java ZGC", prog)] = ["java", "-XX:+UseZGC", "-cp", classes, cls]
+    else:
+        print("run.py: no javac/java (openjdk-17-jdk): Java rows skipped",
+              file=sys.stderr)
+    return peers
+
+
+def fmt_mib(kib):
+    return f"{kib / 1024:.0f} MiB"
+
+
+def throughput_table(args, out):
+    peers = build_peers(out)
+    runtimes = ["gt", "Boehm", "Go", "Java G1", "Java ZGC"]
+    progs = {}
+    for prog in ("binarytrees", "gcbench"):
+        progs[("gt", prog)] = [os.path.join(out, f"gc-{prog}-gt")]
+        boehm = os.path.join(out, f"gc-{prog}-boehm")
+        if os.path.exists(boehm):
+            progs[("Boehm", prog)] = [boehm]
+    progs.update(peers)
+    bt_depth = 16 if args.quick else 21
+    gcb_depth = 14 if args.quick else 16
+    rows = []  # (label, prog, args, expected)
+    only = set(filter(None, args.only.split(",")))
+    if not only or "binarytrees" in only:
+        for w in sorted({1, CPUS}):
+            rows.append((f"binary-trees {bt_depth}, {w} worker{'s' if w > 1 else ''}",
+                         "binarytrees", [str(bt_depth), str(w)],
+                         expected_binarytrees(bt_depth)))
+    if not only or "gcbench" in only:
+        rows.append((f"GCBench {gcb_depth}", "gcbench", [str(gcb_depth)],
+                     expected_gcbench(gcb_depth)))
+    if not rows:
+        return True
+    runs = 1 if args.quick else args.runs
+    print(f"{'benchmark':26} {'runtime':9} {'wall s':>8} {'cpu s':>8} "
+          f"{'peak RSS':>10} {'faults':>9} {'/Boehm':>7} {'cpu/B':>6}  runs  target")
+    ok = True
+    for label, prog, pargs, expected in rows:
+        results = {}
+        for rt in runtimes:
+            if (rt, prog) not in progs:
+                results[rt] = None
+                continue
+            samples = []
+            for i in range(runs):
+                r = run_once(progs[(rt, prog)] + pargs)
+                wall, cpu, rss, faults, stdout, stderr, code = r
+                if code != 0 or stdout != expected:
+                    why = (f"exit {code}" if code != 0 else "wrong output")
+                    print(f"  {rt} {label}: {why}; stderr: {stderr.strip()[-500:]}",
+                          file=sys.stderr)
+                    if stdout != expected:
+                        print(f"  output:\n{stdout[-2000:]}", file=sys.stderr)
+                    samples = None
+                    ok = ok and rt != "gt"
+                    break
+                samples.append(r)
+                if wall > args.long:
+                    break
+            results[rt] = samples
+        boehm = results.get("Boehm")
+        boehm_wall = statistics.median(s[0] for s in boehm) if boehm else None
+        boehm_cpu = statistics.median(s[1] for s in boehm) if boehm else None
+        for rt in runtimes:
+            samples = results[rt]
+            if samples is None:
+                if (rt, prog) in progs:
+                    print(f"{label:26} {rt:9} {'FAILED':>8}")
+                continue
+            med = lambda k: statistics.median(s[k] for s in samples)
+            wall = med(0)
+            cpu = med(1)
+            ratio = f"{wall / boehm_wall:6.2f}x" if boehm_wall else ""
+            cpu_ratio = f"{cpu / boehm_cpu:5.2f}x" if boehm_cpu else ""
+            verdict = ""
+            if rt == "gt" and boehm_wall:
+                verdict = ("<= 1.0x Boehm: " +
+                           ("met" if wall <= boehm_wall else "NOT met") +
+                           " (cpu: " + ("met" if cpu <= boehm_cpu else "not met") + ")")
+            print(f"{label:26} {rt:9} {wall:8.2f} {cpu:8.2f} "
+                  f"{fmt_mib(med(2)):>10} {med(3):9.0f} {ratio:>7} {cpu_ratio:>6}  "
+                  f"{len(samples):4}  {verdict}")
+    return ok
+
+
+TRACE = re.compile(r"^gc (\d+): .*pause ([\d.]+) ms \(stop ([\d.]+), copy ([\d.]+), "
+                   r"flip ([\d.]+)\)")
+
+
+def pause_table(args, out):
+    exe = os.path.join(out, "gc-pause")
+    ncoll = 5 if args.quick else 9
+    configs = []  # (threads label, argv, memory needed)
+    for mib in ((16, 64) if args.quick else (16, 64, 256)):
+        configs.append(("1 (main)", ["live", str(mib)], mib * 3 << 20))
+    for n in ((1000, 100000) if args.quick else (1000, 100000, 1000000)):
+        configs.append((f"{n:,}", ["threads", str(n)], n * DEFAULT_THREAD_BYTES * 13 // 10))
+        if n >= 100000:
+            configs.append((f"{n:,} compact", ["threads", str(n), "compact"],
+                            n * COMPACT_THREAD_BYTES * 13 // 10))
+    print(f"{'parked threads':18} {'live MiB':>9} {'median ms':>10} {'max ms':>9} "
+          f"{'stop ms':>8} {'copy ms':>8} {'collections':>11} {'peak RSS':>10} "
+          f"{'run s':>7}")
+    ok = True
+    for label, pargs, need in configs:
+        if need > mem_available():
+            print(f"{label:18} skipped: needs ~{need / 2**30:.1f} GiB, "
+                  f"{mem_available() / 2**30:.1f} GiB available")
+            continue
+        argv = [exe, pargs[0], pargs[1], str(ncoll)] + pargs[2:]
+        env = dict(os.environ, GT_GC_TRACE="1")
+        wall, cpu, rss, faults, stdout, stderr, code = run_once(argv, env=env)
+        res = [l.split() for l in stdout.splitlines() if l.startswith("RESULT ")]
+        if code != 0 or not res:
+            print(f"{label:18} FAILED (exit {code}): {stderr.strip()[-500:]}")
+            ok = False
+            continue
+        median, mx, n, live, first = res[0][1:6]
+        stops, copies = [], []
+        for line in stderr.splitlines():
+            m = TRACE.match(line)
+            if m and int(m.group(1)) >= int(first):
+                stops.append(float(m.group(3)))
+                copies.append(float(m.group(4)))
+        stop = f"{statistics.median(stops):8.2f}" if stops else f"{'':8}"
+        copy = f"{statistics.median(copies):8.2f}" if copies else f"{'':8}"
+        print(f"{label:18} {float(live):9.1f} {float(median):10.2f} {float(mx):9.2f} "
+              f"{stop} {copy} {n:>11} {fmt_mib(rss):>10} {wall:7.1f}")
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True, help="the project's build directory")
+    ap.add_argument("--quick", action="store_true",
+                    help="small sizes (binary-trees 16, GCBench 14), 1 run")
+    ap.add_argument("--only", default="",
+                    help="comma-separated: binarytrees, gcbench, pause (default: all)")
+    ap.add_argument("--runs", type=int, default=3, help="runs per program (median)")
+    ap.add_argument("--long", type=float, default=100.0,
+                    help="a runtime whose run takes longer is run once")
+    args = ap.parse_args()
+    out = os.path.join(os.path.abspath(args.build), "benchmarks", "gc")
+    only = set(filter(None, args.only.split(",")))
+    load0 = os.getloadavg()
+    print(f"machine: {CPUS} CPUs, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB; "
+          f"load average at start {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}")
+    ok = True
+    if not only or only & {"binarytrees", "gcbench"}:
+        ok = throughput_table(args, out) and ok
+        print("wall: median; cpu (user + system), peak RSS and faults (minor page "
+              "faults): medians of the same runs; /Boehm: wall time ratio, cpu/B: "
+              "cpu time ratio")
+    if not only or "pause" in only:
+        if not only or only & {"binarytrees", "gcbench"}:
+            print()
+        ok = pause_table(args, out) and ok
+        print("pauses of the forced collections (gt_gc_stats), one per-CPU executor "
+              "each; stop and copy: medians of the same collections (GT_GC_TRACE)")
+    load1 = os.getloadavg()
+    print(f"load average at end {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
