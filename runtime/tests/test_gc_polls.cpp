@@ -61,13 +61,9 @@ void spinner(void *arg) {
 
 void main_thread(void *) {
   int spinners = int(gt_executor_count()) - 1;
-#if defined(__aarch64__)
-  // Not yet on AArch64: __safepoint_slow_path is preserve_most, which saves
-  // an odd number of registers below its frame record, so its frame pointer
-  // is 8 mod 16, and the stack walker (gc/stackwalk.cpp) still requires
-  // 16-byte aligned frame pointers ("misaligned in the live stack").
-  spinners = 0;
-#endif
+  // (On AArch64 __safepoint_slow_path is preserve_most, which saves an odd
+  // number of registers below its frame record: the walker accepts frame
+  // pointers that are 8 mod 16.)
   CHECK(spinners < kMaxSpinners);
   for (auto &l : lists)
     gt_gc_add_root(reinterpret_cast<void GT_GC **>(&l));

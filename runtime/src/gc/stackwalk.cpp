@@ -17,7 +17,7 @@
 //   pc = ctx[0]; fp = ctx[1]; sp = ctx + 16        // SP at the switch
 //   loop:
 //     (pc has no record and is not in fork-compiled code: fatal, see below)
-//     check sp <= fp, fp + 16 <= hi, fp 16-aligned     // else fatal
+//     check sp <= fp, fp + 16 <= hi, fp 8-aligned      // else fatal
 //     if record(pc): relocate its slots [fp + off] (X86-64 realigned frames:
 //                    [sp + off], sp = SP at the call)
 //     next_fp = fp[0]
@@ -144,14 +144,16 @@ void walk(const LiveStack &s, RootVisitor &v, StackName who) {
   const FrameMap *m = classify(pc, 0, who);
   char where[320];
   for (unsigned depth = 0;; ++depth) {
-    if (fp < sp || fp > s.hi - 16 || (fp & 15)) {
+    // 8, not 16: a frame record is only 8-aligned in general (AArch64's
+    // preserve_most __safepoint_slow_path keeps it at 8 mod 16).
+    if (fp < sp || fp > s.hi - 16 || (fp & 7)) {
       describe_pc(pc, where, sizeof where);
       walk_fatal(who,
                  "the frame pointer %#lx of frame %u (return address %#lx in "
                  "%s) is %s the live stack [%#lx, %#lx): the frame-pointer "
                  "chain is broken (a frame compiled without frame pointers?)",
                  (unsigned long)fp, depth, (unsigned long)pc, where,
-                 (fp & 15) && fp >= sp && fp <= s.hi - 16 ? "misaligned in"
+                 (fp & 7) && fp >= sp && fp <= s.hi - 16 ? "misaligned in"
                                                           : "outside",
                  (unsigned long)s.lo, (unsigned long)s.hi);
     }
