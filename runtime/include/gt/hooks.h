@@ -160,19 +160,25 @@ size_t gt_gc_wlog_stop(uint64_t *flushes) SS_NOEXCEPT;
 static __attribute__((used)) void
 gt_hook_write_barrier(void GT_GC *object, size_t offset,
                       void GT_GC *old) SS_NOEXCEPT __asm__("gc.write_barrier");
-static __attribute__((used)) void
-gt_hook_write_barrier(void GT_GC *object, size_t offset,
-                      void GT_GC *old) SS_NOEXCEPT {
+/* Both barriers: one entry, while the thread logs. */
+static inline __attribute__((always_inline)) void
+gt_wlog_append(uintptr_t object, size_t offset, uintptr_t third) SS_NOEXCEPT {
   gt_mailbox *mb = (gt_mailbox *)ss_mailbox();
   if (__builtin_expect(mb->gc_status & GT_GC_LOG_WRITES, 0)) {
     gt_wlog_entry *e = (gt_wlog_entry *)mb->wlog_ptr;
-    e->object = (uintptr_t)object;
+    e->object = object;
     e->offset = offset;
-    e->old = (uintptr_t)old;
+    e->old = third;
     mb->wlog_ptr = (uintptr_t)(e + 1);
     if (--mb->wlog_free == 0)
       gt_gc_wlog_flush();
   }
+}
+
+static __attribute__((used)) void
+gt_hook_write_barrier(void GT_GC *object, size_t offset,
+                      void GT_GC *old) SS_NOEXCEPT {
+  gt_wlog_append((uintptr_t)object, offset, (uintptr_t)old);
 }
 
 static __attribute__((used)) void
@@ -182,16 +188,7 @@ gt_hook_write_barrier_range(void GT_GC *object, size_t offset,
 static __attribute__((used)) void
 gt_hook_write_barrier_range(void GT_GC *object, size_t offset,
                             size_t len) SS_NOEXCEPT {
-  gt_mailbox *mb = (gt_mailbox *)ss_mailbox();
-  if (__builtin_expect(mb->gc_status & GT_GC_LOG_WRITES, 0)) {
-    gt_wlog_entry *e = (gt_wlog_entry *)mb->wlog_ptr;
-    e->object = (uintptr_t)object | GT_WLOG_RANGE;
-    e->offset = offset;
-    e->old = len;
-    mb->wlog_ptr = (uintptr_t)(e + 1);
-    if (--mb->wlog_free == 0)
-      gt_gc_wlog_flush();
-  }
+  gt_wlog_append((uintptr_t)object | GT_WLOG_RANGE, offset, len);
 }
 
 #ifdef __cplusplus
