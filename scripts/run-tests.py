@@ -32,7 +32,8 @@ UPSTREAM_SUITES = ["CodeGen/X86", "CodeGen/AArch64", "Verifier", "Assembler",
                    "Transforms/LowerSwapStackBuiltins", "Transforms/SwapStackSafeTLS",
                    "Transforms/InsertSafepointPolls", "Transforms/RewriteStatepointsForGC",
                    "Transforms/DeadArgElim", "Transforms/ArgumentPromotion",
-                   "Transforms/PlaceSafepoints", "Analysis/Lint"]
+                   "Transforms/PlaceSafepoints", "Transforms/SwapStackGC",
+                   "Analysis/Lint"]
 # The collector's tests (test-gc*) also run checking the heap after every
 # collection, and collecting at every 200th allocation through the slow path
 # (which then every allocation takes).
