@@ -19,7 +19,7 @@ two tables.
    parallel, as the Benchmarks Game allows; every runtime alike). A runtime
    whose first run takes longer than --long seconds is run once.
 
-2. The stop-the-world pause of gt (gc-pause): median and max of 9 forced
+2. The stop-the-world pause of gt (gc-pause): min, median and max of 9 forced
    collections' pauses (gt_gc_stats' pause log) against the live heap (16,
    64, 256 MiB of trees held by one thread) and against the number of parked
    green threads each holding one GC object (1,000; 100,000; 1,000,000, with
@@ -149,6 +149,8 @@ def fmt_mib(kib):
 def throughput_table(args, out):
     peers = build_peers(out)
     runtimes = ["gt", "Boehm", "Go", "Java G1", "Java ZGC"]
+    if args.runtimes:
+        runtimes = [r for r in runtimes if r in args.runtimes.split(",")]
     progs = {}
     for prog in ("binarytrees", "gcbench"):
         progs[("gt", prog)] = [os.path.join(out, f"gc-{prog}-gt")]
@@ -228,7 +230,7 @@ TRACE = re.compile(r"^gc (\d+): .*pause ([\d.]+) ms \(stop ([\d.]+), copy ([\d.]
 
 def pause_table(args, out):
     exe = os.path.join(out, "gc-pause")
-    ncoll = 5 if args.quick else 9
+    ncoll = args.collections or (5 if args.quick else 9)
     configs = []  # (threads label, argv, memory needed)
     for mib in ((16, 64) if args.quick else (16, 64, 256)):
         configs.append(("1 (main)", ["live", str(mib)], mib * 3 << 20))
@@ -237,7 +239,7 @@ def pause_table(args, out):
         if n >= 100000:
             configs.append((f"{n:,} compact", ["threads", str(n), "compact"],
                             n * COMPACT_THREAD_BYTES * 13 // 10))
-    print(f"{'parked threads':18} {'live MiB':>9} {'median ms':>10} {'max ms':>9} "
+    print(f"{'parked threads':18} {'live MiB':>9} {'min ms':>8} {'median ms':>10} {'max ms':>9} "
           f"{'stop ms':>8} {'copy ms':>8} {'collections':>11} {'peak RSS':>10} "
           f"{'run s':>7}")
     ok = True
@@ -254,7 +256,7 @@ def pause_table(args, out):
             print(f"{label:18} FAILED (exit {code}): {stderr.strip()[-500:]}")
             ok = False
             continue
-        median, mx, n, live, first = res[0][1:6]
+        median, mx, n, live, first, mn = res[0][1:7]
         stops, copies = [], []
         for line in stderr.splitlines():
             m = TRACE.match(line)
@@ -263,7 +265,7 @@ def pause_table(args, out):
                 copies.append(float(m.group(4)))
         stop = f"{statistics.median(stops):8.2f}" if stops else f"{'':8}"
         copy = f"{statistics.median(copies):8.2f}" if copies else f"{'':8}"
-        print(f"{label:18} {float(live):9.1f} {float(median):10.2f} {float(mx):9.2f} "
+        print(f"{label:18} {float(live):9.1f} {float(mn):8.2f} {float(median):10.2f} {float(mx):9.2f} "
               f"{stop} {copy} {n:>11} {fmt_mib(rss):>10} {wall:7.1f}")
     return ok
 
@@ -276,8 +278,12 @@ def main():
     ap.add_argument("--only", default="",
                     help="comma-separated: binarytrees, gcbench, pause (default: all)")
     ap.add_argument("--runs", type=int, default=3, help="runs per program (median)")
-    ap.add_argument("--long", type=float, default=100.0,
+    ap.add_argument("--long", type=float, default=300.0,
                     help="a runtime whose run takes longer is run once")
+    ap.add_argument("--runtimes", default="",
+                    help="comma-separated subset of: gt,Boehm,Go,Java G1,Java ZGC")
+    ap.add_argument("--collections", type=int, default=0,
+                    help="forced collections per pause row (default 9; --quick 5)")
     args = ap.parse_args()
     out = os.path.join(os.path.abspath(args.build), "benchmarks", "gc")
     only = set(filter(None, args.only.split(",")))
