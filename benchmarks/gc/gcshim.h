@@ -14,7 +14,8 @@
  *   GCPTR(T)              a GC pointer to a T
  *   NEW(T)                a zeroed T, as a GCPTR(T)
  *   NEW_ATOMIC_ARRAY(T,n) n elements of a pointer-free T, as a GCPTR(T)
- *   bench_main(fn)        runs fn(NULL) as the program's main work
+ *   bench_main(fn)        runs fn(NULL) as the program's main work (gt: on
+ *                         one executor per CPU, or GC_BENCH_EXECUTORS=N)
  *   par_run(fn, n, args)  runs fn(&args[i]) for i < n, at once, and waits
  */
 #ifndef GC_BENCH_SHIM_H
@@ -64,8 +65,13 @@ static inline void par_run(void (*fn)(void *), int n, void *args,
 #define NEW(T) gt_new(T)
 #define NEW_ATOMIC_ARRAY(T, n) gt_new_array(T, n)
 
+/* Executors: one per CPU (the runtime's default), or GC_BENCH_EXECUTORS. */
 static inline int bench_main(void (*fn)(void *)) {
-  return gt_run(NULL, fn, NULL);
+  gt_config config = {0};
+  const char *e = getenv("GC_BENCH_EXECUTORS");
+  if (e && *e)
+    config.executors = (unsigned)atoi(e);
+  return gt_run(&config, fn, NULL);
 }
 
 /* Green threads get 256 KiB stacks: the recursion is shallow (depth <= 25),
