@@ -65,7 +65,6 @@ endfunction()
 #   runtime itself, the collector among it, and tests that keep GC pointers
 #   only in registered roots) no function is GC-managed.
 set(SWAPSTACK_OPT "${SWAPSTACK_LLVM_BIN}/opt")
-set(SWAPSTACK_INCLUDE "${CMAKE_CURRENT_LIST_DIR}/../runtime/include")
 set(SWAPSTACK_GT_CC "${CMAKE_BINARY_DIR}/bin/gt-cc")
 set(SWAPSTACK_GT_CC_SOURCES
     "${CMAKE_CURRENT_LIST_DIR}/../tools/gt-cc/gt-cc.in"
