@@ -223,6 +223,7 @@ uint64_t thread_next_id(Executor *e);
 // The collector's hooks in the scheduler (gc/collect.cpp).
 namespace gc {
 extern std::atomic<uint32_t> phase; // gc::Phase; nonzero: a collection runs
+extern uint64_t torture_every;      // GT_GC_TORTURE=N, or 0
 }
 // Whether a collection asks the executors to stop; one relaxed load.
 inline bool gc_requested() {
@@ -234,6 +235,13 @@ void gc_stop_executor(Executor *e);
 // From a safepoint whose GT_SIGNAL_GC was set: stops the running thread if a
 // collection is being asked for. Whether it stopped.
 bool gc_safepoint();
+// GT_GC_TORTURE at polls and switches (gc/torture.cpp), called only while
+// gc::torture_every is set: before resuming t (its polls take the slow
+// path); from that slow path (whether it collected); after a thread parked
+// or yielded on e (asks for a collection every Nth time).
+void gc_torture_resume(Thread *t);
+bool gc_torture_poll(Thread *t);
+void gc_torture_switch(Executor *e);
 void gc_run_start(const gt_config *config, uint32_t executors); // gt_run
 void gc_executor_gone(Executor *e); // left its scheduler loop
 void gc_run_end();                  // gt_run's end

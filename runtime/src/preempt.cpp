@@ -126,6 +126,8 @@ __attribute__((preserve_most)) void __safepoint_slow_path(void) noexcept {
   // that is a trip through the scheduler too, so a preemption is served.
   if ((was & GT_SIGNAL_GC) && gc_safepoint())
     return;
+  if ((was & GT_SIGNAL_GC) && gc::torture_every && gc_torture_poll(t))
+    return;
   if (was & GT_SIGNAL_PREEMPT)
     switch_out(current_executor(), kYield);
 }

@@ -297,6 +297,8 @@ static void schedule(Executor *e) {
     // Lend the executor's allocation block to the thread (gc/alloc.cpp).
     t->mb.alloc_ptr = e->tlab_ptr;
     t->mb.alloc_limit = e->tlab_limit;
+    if (gc::torture_every)
+      gc_torture_resume(t);
     ss_set_mailbox(reinterpret_cast<uintptr_t>(&t->mb));
     ss_result2 r = ss_switch2(t->ctx, (uintptr_t)e, 0);
     t->ctx = r.from;
@@ -347,6 +349,8 @@ static void schedule(Executor *e) {
       fatal("scheduler: thread %llu switched back with reason %lu",
             (unsigned long long)t->id, (unsigned long)r.w0);
     }
+    if (gc::torture_every && (r.w0 == kPark || r.w0 == kYield))
+      gc_torture_switch(e);
     if (gc_requested())
       gc_stop_executor(e);
     t = next ? next : find_runnable(e);

@@ -7,7 +7,8 @@
 // 1. Trigger. A green thread asks (collect()): the allocation slow path
 //    when the bytes handed out since the last collection exceed the budget
 //    or the next block would break the heap limit (heap.cpp), every Nth slow
-//    path under GT_GC_TORTURE=N (alloc.cpp), or gt_gc_collect(). The asker
+//    path, poll and switch under GT_GC_TORTURE=N (alloc.cpp, torture.cpp),
+//    or gt_gc_collect(). The asker
 //    CASes `phase` from Idle to Stopping; if that fails a collection is
 //    already being asked for and the asker just stops for it.
 // 2. Request. The winner sets GT_SIGNAL_GC in the mailbox of every
@@ -163,14 +164,18 @@ void tlab_retire(Executor *e, Local &l) {
   l.tlab_start = l.tlab_end = 0;
 }
 
-void collect(Thread *self) {
-  (void)self;
-  Executor *e = current_executor();
+void request(Executor *e) {
   uint32_t idle = kIdle;
   if (phase.compare_exchange_strong(idle, kStopping, std::memory_order_acq_rel)) {
     pause_start = now_ns();
     signal_running(e);
   }
+}
+
+void collect(Thread *self) {
+  (void)self;
+  Executor *e = current_executor();
+  request(e);
   switch_out(e, kGCStop);
 }
 
@@ -233,6 +238,7 @@ void gc_stop_executor(Executor *e) {
 
 void gc_run_start(const gt_config *config, uint32_t executors) {
   heap_configure(config);
+  torture_configure();
   const char *t = getenv("GT_GC_TRACE");
   trace = t && *t && *t != '0';
   gc::load_stackmaps();

@@ -194,9 +194,14 @@ void count_large_alloc(size_t bytes); // for gt_gc_stats
 enum Phase : uint32_t { kIdle, kStopping, kPreparing, kCollecting, kFlipping };
 extern std::atomic<uint32_t> phase;
 extern std::atomic<uint64_t> collections;
+// Asks for a collection (unless one is being asked for already); the
+// caller, a green thread or a scheduler, then stops or joins it.
+void request(Executor *e);
 // Asks for a collection and stops the calling green thread until it is
 // over (or joins one that is being asked for).
 void collect(Thread *self);
+// GT_GC_TORTURE at polls and switches (torture.cpp); read by gc_run_start.
+void torture_configure();
 
 // --- the parallel copy (copy.cpp)
 void copy_prepare(uint32_t workers); // serial, before the copy
