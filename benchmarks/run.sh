@@ -16,6 +16,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [ -f "$ROOT/build/fork.env" ] || bash "$ROOT/scripts/setup.sh"
+bash "$ROOT/scripts/install-deps.sh" --bench # the Java peers of benchmarks/gc
 source "$ROOT/build/fork.env"
 ninja -C "$ROOT/build" >/dev/null
 echo "== benchmarks/switch (timed) =="

@@ -2,6 +2,8 @@
 # Installs (idempotently) every Debian package the project needs, and adds
 # deb-src entries derived from the machine's own apt sources so that
 # `apt-get source` can fetch LLVM.  Safe to run repeatedly; fast when done.
+# With --bench, also the peers that only the benchmarks run (Java 17 for
+# benchmarks/gc; Go, Boehm GC and Boost are test dependencies already).
 set -euo pipefail
 
 PKGS=(clang-19 lld-19 llvm-19-tools ninja-build ccache cmake python3 xz-utils
@@ -9,6 +11,9 @@ PKGS=(clang-19 lld-19 llvm-19-tools ninja-build ccache cmake python3 xz-utils
       libboost-context-dev libboost-fiber-dev golang-go libgc-dev valgrind
       libgtest-dev binutils-aarch64-linux-gnu libstdc++-12-dev-arm64-cross
       libclang-rt-19-dev)
+if [ "${1:-}" = --bench ]; then
+  PKGS+=(openjdk-17-jdk-headless)
+fi
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
