@@ -16,8 +16,11 @@ swapstack_c_object() compiles through gt-cc, and the executed-test tool
              pipeline; the swapstack builtins lowered to switches and entry
              functions; safepoint polls (the gc.safepoint_poll hook inlined)
              in SS_SAFEPOINTS functions; the write barrier (the runtime's
-             gc.write_barrier hooks inlined after every store into GC
-             memory, gc-barriers); the "swapstack" GC strategy for
+             gc.write_barrier_* hooks inlined for the stores into GC
+             memory, logged in groups between safepoints, gc-barriers);
+             the allocation hooks inlined (inline-gc-allocs: they stay calls
+             until gc-barriers has seen where objects are allocated); the
+             "swapstack" GC strategy for
              every function that handles GC pointers (gc-prepare), whose
              calls, polls' slow paths and switches become statepoints
              (rewrite-statepoints-for-gc); the hooks deleted once inlined
@@ -28,16 +31,25 @@ swapstack_c_object() compiles through gt-cc, and the executed-test tool
 
 OPT_PIPELINE = ("swapstack-safe-tls,function(mem2reg),lower-gc-builtins,"
                 "default<O{O}>,lower-swapstack-builtins,insert-safepoint-polls"
-                "{GC},strip-gc-hooks")
-GC_PASSES = ",gc-barriers,gc-prepare,rewrite-statepoints-for-gc"
+                "{BARRIERS},inline-gc-allocs{GC},strip-gc-hooks")
+BARRIER_PASS = ",gc-barriers"
+GC_PASSES = ",gc-prepare,rewrite-statepoints-for-gc"
 
 
-def opt_pipeline(level="2", gc=True):
+def opt_pipeline(level="2", gc=True, barriers=True):
     """The opt -passes= string for optimisation level 0-3, s or z. gc=False
     for the runtime's own code (the collector itself), whose functions must
-    not become GC-managed: no statepoints, no stack maps."""
-    return OPT_PIPELINE.replace("{O}", level).replace("{GC}",
-                                                      GC_PASSES if gc else "")
+    not become GC-managed: no statepoints, no stack maps (and no barriers).
+    barriers=False drops only the write barrier (gc-barriers), for measuring
+    what it costs; barriers="no-opt" keeps one log entry per store, emitted
+    right after it (gc-barriers<no-opt>), for measuring its optimizations."""
+    barrier = ""
+    if gc and barriers:
+        barrier = (BARRIER_PASS + "<no-opt>" if barriers == "no-opt"
+                   else BARRIER_PASS)
+    return (OPT_PIPELINE.replace("{O}", level)
+            .replace("{BARRIERS}", barrier)
+            .replace("{GC}", GC_PASSES if gc else ""))
 
 
 def clang_flags(runtime_include, hooks=True):
