@@ -101,6 +101,7 @@ void signal_running(Executor *self) {
 
 void prepare() {
   stopped_at = now_ns();
+  refresh_stackmaps(); // objects loaded or unloaded since the last collection
   for (uint32_t i = 0; i < sched.n; ++i) {
     Executor &x = sched.execs[i];
     tlab_retire(&x, locals[i]);

@@ -43,8 +43,13 @@
 // saved FP. The runtime's own object counts as fork-compiled even when it has
 // no records (swapstack_c_object compiles it with frame pointers).
 //
-// Loading happens once (load_stackmaps, thread-safe); objects loaded later
-// with dlopen are not seen.
+// Loading happens at the first use (load_stackmaps, thread-safe). Objects
+// loaded or unloaded later (dlopen, dlclose) change the loader's counters
+// (dl_phdr_info's dlpi_adds and dlpi_subs); at the start of every collection,
+// while the world is stopped and no walker runs, refresh_stackmaps compares
+// them with those of the last load and, when they moved, rebuilds the tables
+// from scratch. A collection therefore sees the stack maps of every object
+// loaded before it started, and never those of an unloaded one.
 #include "stackmap.h"
 
 #include "../internal.h"
@@ -91,6 +96,7 @@ struct Tables {
   uint64_t mask = 0;
   unsigned shift = 64;
   size_t records = 0, functions = 0;
+  unsigned long long adds = 0, subs = 0; // the loader's, when loaded
 };
 Tables tables;
 
@@ -225,7 +231,17 @@ bool symtab_lookup(const char *path, uintptr_t rel, char *out, size_t len,
   return found;
 }
 
-int visit_object(struct dl_phdr_info *info, size_t, void *) {
+// Whether dl_phdr_info has the load and unload counters (glibc >= 2.4).
+bool has_counters(size_t size) {
+  return size >= offsetof(struct dl_phdr_info, dlpi_subs) +
+                     sizeof(((struct dl_phdr_info *)nullptr)->dlpi_subs);
+}
+
+int visit_object(struct dl_phdr_info *info, size_t info_size, void *) {
+  if (has_counters(info_size)) {
+    tables.adds = info->dlpi_adds;
+    tables.subs = info->dlpi_subs;
+  }
   const char *path = info->dlpi_name && info->dlpi_name[0]
                          ? info->dlpi_name
                          : "/proc/self/exe";
@@ -514,11 +530,32 @@ size_t load_all() {
   return tables.records;
 }
 
+int read_counters(struct dl_phdr_info *info, size_t size, void *out) {
+  auto *c = static_cast<unsigned long long *>(out);
+  if (has_counters(size)) {
+    c[0] = info->dlpi_adds;
+    c[1] = info->dlpi_subs;
+  }
+  return 1; // the first object is enough
+}
 } // namespace
 
 size_t load_stackmaps() {
   static const size_t n = load_all(); // thread-safe, once
-  return n;
+  (void)n;
+  return tables.records;
+}
+
+bool refresh_stackmaps() {
+  load_stackmaps();
+  unsigned long long now[2] = {tables.adds, tables.subs};
+  dl_iterate_phdr(read_counters, now);
+  if (now[0] == tables.adds && now[1] == tables.subs)
+    return false;
+  std::free(tables.hash);
+  tables = Tables{};
+  load_all();
+  return true;
 }
 
 const FrameMap *stackmap_find(uintptr_t pc) {

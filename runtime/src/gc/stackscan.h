@@ -40,6 +40,10 @@ protected:
 // Loads the statepoint records of the executable and of every loaded shared
 // object (once; later calls are no-ops). Returns the number of records.
 size_t load_stackmaps();
+// Reloads them if objects were loaded or unloaded (dlopen, dlclose) since;
+// whether it did. Only while no stack is being walked (a collection's
+// prepare step, with the world stopped).
+bool refresh_stackmaps();
 
 // Reports the GC slots of t's suspended stack. t must not run meanwhile (it is
 // parked or stopped, and the caller holds whatever keeps it so). A stack whose
