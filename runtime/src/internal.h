@@ -80,6 +80,13 @@ enum WakeReason : uint32_t { kWokenNone, kWokenSignal, kWokenTimer,
 
 enum JoinState : uint32_t { kJoinable, kJoining, kDetached };
 
+// Thread::drop_state, for compacted stacks (stacks.cpp):
+//   kDropKeep -> kDropPending (compacted) -> kDropDropping -> kDropKeep
+//   (pages dropped); or kDropPending -> kDropKeep by the resumer, who then
+//   skips copying the saved bytes back. The stack walker (gc/stackwalk.cpp)
+//   borrows a pending stack: kDropPending -> kDropDropping -> kDropPending.
+enum DropState : uint8_t { kDropKeep, kDropPending, kDropDropping };
+
 struct Thread {
   gt_mailbox mb; // first, so that the mailbox address is the thread address
   ss_ctx_t ctx = nullptr;
@@ -108,8 +115,9 @@ struct Thread {
   alignas(16) unsigned char elem_buf[16];
   bool compactable = false; // for the current park; reset by begin_wait
   bool may_compact = false; // spawned with GT_ATTR_COMPACT
-  // Whether the compacted stack's pages are still to be dropped (stacks.cpp).
-  std::atomic<uint8_t> drop_state{0};
+  // Whether the compacted stack's pages are still to be dropped (stacks.cpp):
+  // a DropState.
+  std::atomic<uint8_t> drop_state{kDropKeep};
   void *saved = nullptr;    // the compacted or evicted stack's live bytes
   size_t saved_len = 0;
   // The shared stack this thread takes turns on (share.cpp), or null.

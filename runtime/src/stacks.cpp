@@ -483,11 +483,10 @@ bool stack_scavenge() {
 // Dropping pages costs a system call and a TLB shootdown, so an executor
 // collects compacted stacks and drops them in batches, merging neighbouring
 // stacks into one madvise (guard regions survive MADV_DONTNEED). A thread
-// resumed before its batch is dropped just keeps its pages:
-//   drop_state kKeep -> kPending (compacted) -> kDropping -> kKeep (dropped)
-//                        `-> kKeep by the resumer, who then skips the copy.
-
-enum : uint8_t { kKeep, kPending, kDropping };
+// resumed before its batch is dropped just keeps its pages (Thread's
+// drop_state, a DropState, internal.h):
+//   kDropKeep -> kDropPending (compacted) -> kDropDropping -> kDropKeep
+//                `-> kDropKeep by the resumer, who then skips the copy.
 
 void stack_compact(Executor *e, Thread *t) {
   char *sp = reinterpret_cast<char *>(t->ctx);
@@ -498,7 +497,7 @@ void stack_compact(Executor *e, Thread *t) {
   std::memcpy(buf, sp, live);
   t->saved = buf;
   t->saved_len = live;
-  t->drop_state.store(kPending, std::memory_order_release);
+  t->drop_state.store(kDropPending, std::memory_order_release);
   e->drop[e->ndrop++] = t;
   if (e->ndrop == Executor::kDropBatch)
     stack_drop_pending(e);
@@ -510,9 +509,9 @@ void stack_drop_pending(Executor *e) {
   uint32_t n = 0, ntaken = 0;
   for (uint32_t i = 0; i < e->ndrop; ++i) {
     Thread *t = e->drop[i];
-    uint8_t pending = kPending;
+    uint8_t pending = kDropPending;
     // Fails when the thread was resumed meanwhile.
-    if (t->drop_state.compare_exchange_strong(pending, kDropping,
+    if (t->drop_state.compare_exchange_strong(pending, kDropDropping,
                                               std::memory_order_acq_rel)) {
       taken[ntaken++] = t;
       r[n++] = {t->stack.lo, t->stack.hi()};
@@ -521,7 +520,7 @@ void stack_drop_pending(Executor *e) {
   e->ndrop = 0;
   drop_ranges(r, n);
   for (uint32_t i = 0; i < ntaken; ++i)
-    taken[i]->drop_state.store(kKeep, std::memory_order_release);
+    taken[i]->drop_state.store(kDropKeep, std::memory_order_release);
 }
 
 // A dropped stack must still have no pages when its thread resumes: a page
@@ -548,11 +547,11 @@ static void check_untouched(Thread *t) {
 }
 
 void stack_restore(Thread *t) {
-  uint8_t pending = kPending;
-  if (!t->drop_state.compare_exchange_strong(pending, kKeep,
+  uint8_t pending = kDropPending;
+  if (!t->drop_state.compare_exchange_strong(pending, kDropKeep,
                                              std::memory_order_acq_rel)) {
     // Dropped, or being dropped right now.
-    while (t->drop_state.load(std::memory_order_acquire) != kKeep)
+    while (t->drop_state.load(std::memory_order_acquire) != kDropKeep)
       cpu_relax();
     check_untouched(t);
     std::memcpy(t->stack.hi() - t->saved_len, t->saved, t->saved_len);

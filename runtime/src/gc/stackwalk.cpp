@@ -39,12 +39,12 @@
 // [ctx, hi) in t->saved; it resumes by copying them back to the same
 // addresses. We walk the copy, translating the stack addresses read from it,
 // and rewrite the slots there. One case needs care: a compacted stack whose
-// pages are not dropped yet (drop_state kPending) resumes *without* copying
-// back (stack_restore skips the copy). We claim it by moving its drop state
-// to kDropping, so that the executor's drop batch skips it (as if it had
-// been resumed), walk the stack in place, copy the live bytes over the saved
-// copy, and give kPending back; both copies then agree, whichever one the
-// thread resumes from.
+// pages are not dropped yet (drop_state kDropPending, internal.h) resumes
+// *without* copying back (stack_restore skips the copy). We claim it by
+// moving its drop state to kDropDropping, so that the executor's drop batch
+// skips it (as if it had been resumed), walk the stack in place, copy the
+// live bytes over the saved copy, and give kDropPending back; both copies
+// then agree, whichever one the thread resumes from.
 //
 // What is fatal (the message names the thread, the address and its symbol):
 // a return address with no record outside fork-compiled code, a frame
@@ -61,9 +61,6 @@
 namespace gt::gc {
 
 namespace {
-
-// stacks.cpp's drop_state values (its enum kKeep, kPending, kDropping).
-constexpr uint8_t kDropPending = 1, kDropDropping = 2;
 
 // The entry frame's frame record lies this close to the stack's top.
 constexpr uintptr_t kEntryFrameMax = 64;
