@@ -19,27 +19,43 @@
 // Misuse is fatal: sending on or closing a closed channel, freeing one that
 // has waiters. Receiving from a closed, drained channel yields a zeroed
 // element and GT_CLOSED.
-#include "waitq.h"
+//
+// Ref channels (gt_chan_new_ref, gt/gc.h) carry GC pointers by value through
+// the same code: an element is one 8-byte slot. The collector must see every
+// slot that holds one while a collection runs (gc/runtime_roots.cpp), and a
+// collection runs only while every green thread is at a switch, i.e. only
+// while the owner of an operation is parked. So before it parks, a ref
+// operation puts its element slots where the collector looks (the Thread
+// record's gc_slots: elem_buf for send/recv, a malloc'd buffer for select,
+// never the stack), starting as the value to send or null, and takes them
+// back once it resumes; the buffered elements are found through the
+// channel's registry entry. Ref and plain channels do not mix: the plain
+// calls on a ref channel, the _ref calls on a plain one, and a select whose
+// cases mix them are fatal.
+#include "chan.h"
 
+#include <gt/gc.h>
+
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <new>
-
-struct gt_chan {
-  gt::SpinLock lk;
-  bool closed;
-  size_t elem_size, capacity, count, head;
-  char *buf;
-  gt::WaitQueue sendq, recvq;
-};
 
 namespace gt {
 namespace {
 
 constexpr size_t kMaxCases = 64;
 
-char *slot(gt_chan *c, size_t i) {
-  return c->buf + ((c->head + i) % c->capacity) * c->elem_size;
+char *slot(gt_chan *c, size_t i) { return chan_slot(c, i); }
+
+[[noreturn]] void wrong_kind(gt_chan *c, const char *api) {
+  if (c->ref)
+    fatal("%s: channel %p carries GC references (made by gt_chan_new_ref): "
+          "use gt_chan_send_ref, gt_chan_recv_ref and gt_select_ref",
+          api, (void *)c);
+  fatal("%s: channel %p carries plain elements (made by gt_chan_new), not "
+        "GC references",
+        api, (void *)c);
 }
 
 struct LockSet {
@@ -114,15 +130,20 @@ uint64_t rand_next(Thread *t) {
   return x;
 }
 
-int select_impl(gt_select_case *cases, size_t n, bool block,
-                const char *api) {
+// `refs`: gt_select_ref's, every case on a ref channel with its element
+// (an 8-byte slot) in `elem`; see the top of the file.
+int select_impl(gt_select_case *cases, size_t n, bool block, const char *api,
+                bool refs) {
   Thread *self = self_or_die(api);
   if (n == 0 || n > kMaxCases)
     fatal("%s: %zu cases (1 to %zu supported)", api, n, kMaxCases);
-  for (size_t i = 0; i < n; ++i)
+  for (size_t i = 0; i < n; ++i) {
     if (!cases[i].chan || (cases[i].op != GT_SEND && cases[i].op != GT_RECV))
       fatal("%s: case %zu has %s", api, i,
             cases[i].chan ? "an invalid op" : "a null channel");
+    if (cases[i].chan->ref != refs)
+      wrong_kind(cases[i].chan, api);
+  }
   if (cancel_pending(self))
     return GT_CANCELED;
 
@@ -177,8 +198,9 @@ int select_impl(gt_select_case *cases, size_t n, bool block,
 
   // Counterparts touch the waiters and the elements while we are parked. A
   // thread on a shared stack (share.cpp) may have its stack reused by
-  // others meanwhile: it keeps both in the heap.
-  bool heap = self->shared != nullptr;
+  // others meanwhile: it keeps both in the heap. So does a ref select,
+  // whose element slots the collector scans through the Thread record.
+  bool heap = self->shared != nullptr || refs;
   size_t elems = 0;
   for (size_t i = 0; heap && i < n; ++i)
     elems += cases[i].elem ? cases[i].chan->elem_size : 0;
@@ -204,15 +226,23 @@ int select_impl(gt_select_case *cases, size_t n, bool block,
       ws[i].elem = elem_buf;
       if (cases[i].op == GT_SEND)
         std::memcpy(elem_buf, cases[i].elem, cases[i].chan->elem_size);
+      else // null until a sender fills it (a ref select's slots are scanned)
+        std::memset(elem_buf, 0, cases[i].chan->elem_size);
       elem_buf += cases[i].chan->elem_size;
     }
     ws[i].index = int32_t(i);
     (cases[i].op == GT_SEND ? cases[i].chan->sendq : cases[i].chan->recvq)
         .push(&ws[i]);
   }
+  if (refs) { // one 8-byte slot per case, after the waiters
+    self->gc_slots = reinterpret_cast<uintptr_t *>(ws + n);
+    self->gc_nslots = n;
+  }
   self->compactable = heap;
   Unlock u{LockSet::unlock_fn, &locks};
   uint32_t why = park(self, &u);
+  self->gc_slots = nullptr; // no safepoint from here to the return
+  self->gc_nslots = 0;
 
   locks.lock();
   for (size_t i = 0; i < n; ++i)
@@ -237,10 +267,14 @@ int select_impl(gt_select_case *cases, size_t n, bool block,
 // A single send or receive: select_impl's logic for one case, with one lock
 // and one waiter, and no re-locking after a normal wake-up (the waker has
 // already unlinked the only waiter).
-int chan_op(gt_chan *c, int op, void *elem, int *closed, const char *api) {
+// `refs`: a _ref call (elem is an 8-byte slot); see the top of the file.
+int chan_op(gt_chan *c, int op, void *elem, int *closed, const char *api,
+            bool refs) {
   Thread *self = self_or_die(api);
   if (!c)
     fatal("%s: null channel", api);
+  if (c->ref != refs)
+    wrong_kind(c, api);
   if (cancel_pending(self))
     return GT_CANCELED;
   gt_select_case k{c, op, elem, 0};
@@ -275,9 +309,17 @@ int chan_op(gt_chan *c, int op, void *elem, int *closed, const char *api) {
   w.elem = elem && buf ? buf : elem;
   if (op == GT_SEND && elem && buf)
     std::memcpy(buf, elem, c->elem_size);
+  if (refs) { // the element slot is a root while we are parked
+    if (op == GT_RECV)
+      std::memset(self->elem_buf, 0, sizeof(uintptr_t));
+    self->gc_slots = reinterpret_cast<uintptr_t *>(self->elem_buf);
+    self->gc_nslots = 1;
+  }
   self->compactable = small || buf;
   (op == GT_SEND ? c->sendq : c->recvq).push(&w);
   uint32_t why = park_locked(self, &c->lk);
+  self->gc_slots = nullptr; // no safepoint from here to the return
+  self->gc_nslots = 0;
   void *heap = small ? nullptr : buf;
   if (__builtin_expect(heap != nullptr, 0) && why != kWokenCanceled &&
       !(why == kWokenClosed && op == GT_SEND) && op == GT_RECV)
@@ -322,6 +364,19 @@ gt_chan_t *gt_chan_new(size_t elem_size, size_t capacity) {
   return c;
 }
 
+gt_chan_t *gt_chan_new_ref(size_t capacity) {
+  gt_chan *c = gt_chan_new(sizeof(uintptr_t), capacity);
+  if (!c)
+    return nullptr;
+  c->ref = true;
+  if (!gc_register_ref_chan(c)) {
+    std::free(c->buf);
+    std::free(c);
+    return nullptr;
+  }
+  return c;
+}
+
 void gt_chan_free(gt_chan_t *c) {
   if (!c)
     return;
@@ -330,20 +385,43 @@ void gt_chan_free(gt_chan_t *c) {
   c->lk.unlock();
   if (busy)
     fatal("gt_chan_free: channel %p still has waiting threads", (void *)c);
+  if (c->ref)
+    gc_unregister_ref_chan(c);
   std::free(c->buf);
   std::free(c);
 }
 
 int gt_chan_send(gt_chan_t *c, const void *elem) {
   int closed;
-  return chan_op(c, GT_SEND, const_cast<void *>(elem), &closed,
-                 "gt_chan_send");
+  return chan_op(c, GT_SEND, const_cast<void *>(elem), &closed, "gt_chan_send",
+                 false);
 }
 
 int gt_chan_recv(gt_chan_t *c, void *elem) {
   int closed = 0;
-  int r = chan_op(c, GT_RECV, elem, &closed, "gt_chan_recv");
+  int r = chan_op(c, GT_RECV, elem, &closed, "gt_chan_recv", false);
   return r == GT_OK && closed ? GT_CLOSED : r;
+}
+
+// The reference travels as an integer through the runtime, whose frames have
+// no stack maps: between the caller's statepoint and the park (or the
+// return) there is no safepoint, and after a park only the Thread record's
+// slot is read.
+int gt_chan_send_ref(gt_chan_t *c, void GT_GC *ref) {
+  uintptr_t v = reinterpret_cast<uintptr_t>(ref);
+  int closed;
+  return chan_op(c, GT_SEND, &v, &closed, "gt_chan_send_ref", true);
+}
+
+void GT_GC *gt_chan_recv_ref(gt_chan_t *c, int *status) {
+  uintptr_t v = 0;
+  int closed = 0;
+  int r = chan_op(c, GT_RECV, &v, &closed, "gt_chan_recv_ref", true);
+  if (r == GT_OK && closed)
+    r = GT_CLOSED;
+  if (status)
+    *status = r;
+  return r == GT_OK ? reinterpret_cast<void GT_GC *>(v) : nullptr;
 }
 
 void gt_chan_close(gt_chan_t *c) {
@@ -367,7 +445,54 @@ void gt_chan_close(gt_chan_t *c) {
 }
 
 int gt_select(gt_select_case *cases, size_t n, int block) {
-  return select_impl(cases, n, block != 0, "gt_select");
+  return select_impl(cases, n, block != 0, "gt_select", false);
+}
+
+// The cases live in the GC heap (C cannot keep GC pointers in a stack
+// array). They are copied into a plain gt_select_case array whose elements
+// are 8-byte slots in this frame; while the select is parked, the case array
+// is a root in the Thread record (it may move) and the slots live in
+// select_impl's buffer (gc_slots). The result is written into the array as
+// it is after the park.
+int gt_select_ref(gt_select_ref_case GT_GC *cases, size_t n, int block) {
+  const char *api = "gt_select_ref";
+  Thread *self = self_or_die(api);
+  if (!cases)
+    fatal("%s: null case array", api);
+  if (n == 0 || n > kMaxCases)
+    fatal("%s: %zu cases (1 to %zu supported)", api, n, kMaxCases);
+  const gt_type *t = gt_gc_type_of(cases);
+  if (!(t->version_flags & GT_TYPE_ARRAY) ||
+      t->size != sizeof(gt_select_ref_case) || t->nptrs != 1 ||
+      t->ptr_offsets[0] != offsetof(gt_select_ref_case, ref))
+    fatal("%s: the cases are not an array of gt_select_ref_case (type '%s'); "
+          "allocate them with gt_new_array(gt_select_ref_case, n)",
+          api, t->name ? t->name : "?");
+  if (gt_gc_array_len(cases) < n)
+    fatal("%s: %zu cases, but the array holds %zu", api, n,
+          gt_gc_array_len(cases));
+  auto *ks = static_cast<gt_select_case *>(
+      __builtin_alloca(n * sizeof(gt_select_case)));
+  auto *vals =
+      static_cast<uintptr_t *>(__builtin_alloca(n * sizeof(uintptr_t)));
+  for (size_t i = 0; i < n; ++i) {
+    ks[i].chan = cases[i].chan;
+    ks[i].op = cases[i].op;
+    ks[i].closed = 0;
+    vals[i] =
+        ks[i].op == GT_SEND ? reinterpret_cast<uintptr_t>(cases[i].ref) : 0;
+    ks[i].elem = &vals[i];
+  }
+  self->gc_cases = reinterpret_cast<uintptr_t>(cases);
+  int k = select_impl(ks, n, block != 0, api, true);
+  cases = reinterpret_cast<gt_select_ref_case GT_GC *>(self->gc_cases);
+  self->gc_cases = 0;
+  if (k >= 0) {
+    if (ks[k].op == GT_RECV)
+      cases[k].ref = reinterpret_cast<void GT_GC *>(vals[k]);
+    cases[k].closed = ks[k].closed;
+  }
+  return k;
 }
 
 } // extern "C"

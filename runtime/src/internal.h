@@ -122,6 +122,21 @@ struct Thread {
   size_t saved_len = 0;
   // The shared stack this thread takes turns on (share.cpp), or null.
   void *shared = nullptr;
+  // GC pointers the runtime holds for this thread (gt/gc.h's *_ref calls),
+  // roots that gc/runtime_roots.cpp scans and rewrites; null/0 otherwise.
+  // The thread sets them while it runs and withdraws them once it resumes,
+  // with no safepoint in between, so a collection (which runs only while
+  // every green thread is at a switch) sees them exactly while they matter.
+  // gc_arg: gt_spawn_ref's argument, until the thread starts.
+  // gc_slots[0, gc_nslots): the element slots of a parked ref channel
+  //   operation (elem_buf) or gt_select_ref (its malloc'd element buffer,
+  //   one slot per case). Each holds null or a GC pointer; counterparts read
+  //   and write them under the channel's lock, through the waiters.
+  // gc_cases: a parked gt_select_ref's case array (a GC array).
+  uintptr_t gc_arg = 0;
+  uintptr_t gc_cases = 0;
+  uintptr_t *gc_slots = nullptr;
+  size_t gc_nslots = 0;
 
   // The thread's own wait-queue entry for a new wait episode `gen`.
   Waiter *own_waiter(uint64_t g) {
@@ -253,6 +268,10 @@ void gc_torture_switch(Executor *e);
 void gc_run_start(const gt_config *config, uint32_t executors); // gt_run
 void gc_executor_gone(Executor *e); // left its scheduler loop
 void gc_run_end();                  // gt_run's end
+// Ref channels (gt_chan_new_ref), whose buffers the collector scans
+// (gc/runtime_roots.cpp); unregister before freeing.
+bool gc_register_ref_chan(gt_chan *c); // false: out of memory
+void gc_unregister_ref_chan(gt_chan *c);
 
 // Fatal errors naming the current green thread.
 [[noreturn]] void fatal(const char *fmt, ...)

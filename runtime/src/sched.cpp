@@ -43,6 +43,8 @@
 //   stacks ahead (stacks.cpp) when another executor is spawning in a burst.
 #include "executor.h"
 
+#include <gt/gc.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <unistd.h>
@@ -389,6 +391,9 @@ static Thread *spawn_on(Executor *e, void (*fn)(void *), void *arg,
     fatal("gt_spawn: cannot allocate a %zu-byte stack: out of memory", size);
   t->fn = fn;
   t->arg = arg;
+  t->gc_arg = t->gc_cases = 0;
+  t->gc_slots = nullptr;
+  t->gc_nslots = 0;
   t->id = thread_next_id(e);
   std::memset(&t->mb, 0, sizeof t->mb);
   t->mb.stack_limit = (uintptr_t)t->stack.lo;
@@ -403,6 +408,17 @@ static Thread *spawn_on(Executor *e, void (*fn)(void *), void *arg,
                    std::memory_order_relaxed);
   t->status.store(Status::Runnable, std::memory_order_relaxed);
   return t;
+}
+
+// The first frame of a gt_spawn_ref thread (fn is the user's function): its
+// argument waited in the Thread record, a root (gc/runtime_roots.cpp); no
+// safepoint lies between reading it and the call.
+static void ref_entry(void *fn) {
+  Thread *t = current_thread();
+  uintptr_t arg = t->gc_arg;
+  t->gc_arg = 0;
+  reinterpret_cast<void (*)(void GT_GC *)>(fn)(
+      reinterpret_cast<void GT_GC *>(arg));
 }
 
 // The thread a handle names, locked; a stale or bogus handle is fatal.
@@ -428,6 +444,17 @@ gt_thread_t gt_spawn(void (*fn)(void *), void *arg, const gt_attr *attr) {
   self_or_die("gt_spawn");
   Executor *e = current_executor();
   Thread *t = spawn_on(e, fn, arg, attr);
+  gt_thread_t h = t->handle();
+  switch_out(e, kSpawn, reinterpret_cast<uintptr_t>(t));
+  return h;
+}
+
+gt_thread_t gt_spawn_ref(void (*fn)(void GT_GC *), void GT_GC *arg,
+                         const gt_attr *attr) {
+  self_or_die("gt_spawn_ref");
+  Executor *e = current_executor();
+  Thread *t = spawn_on(e, ref_entry, reinterpret_cast<void *>(fn), attr);
+  t->gc_arg = reinterpret_cast<uintptr_t>(arg);
   gt_thread_t h = t->handle();
   switch_out(e, kSpawn, reinterpret_cast<uintptr_t>(t));
   return h;

@@ -10,12 +10,14 @@
  *   A GC pointer is `T GT_GC *` (LLVM `ptr addrspace(1)`): the address of an
  *   object's payload, or null. The collector moves objects and rewrites
  *   every GC pointer it knows of: fields of heap objects, registered root
- *   slots (gt_gc_add_root), and the stack slots that the compiler records in
- *   stack maps (code compiled with the fork's GC pipeline). A GC pointer kept
- *   anywhere else (a plain C local in code compiled without stack maps, a
- *   malloc'ed structure, an integer) is not seen and is stale after the next
- *   collection. C and C++ never convert between address spaces implicitly:
- *   gt_gc_raw() and gt_gc_ref() below make the escape explicit.
+ *   slots (gt_gc_add_root), the stack slots that the compiler records in
+ *   stack maps (code compiled with the fork's GC pipeline), and those the
+ *   runtime holds for ref channels, gt_select_ref and gt_spawn_ref (below).
+ *   A GC pointer kept anywhere else (a plain C local in code compiled
+ *   without stack maps, a malloc'ed structure, a plain channel's element, an
+ *   integer) is not seen and is stale after the next collection. C and C++
+ *   never convert between address spaces implicitly: gt_gc_raw() and
+ *   gt_gc_ref() below make the escape explicit.
  *
  * Object layout (every object; the payload is 16-byte aligned, the size of
  * an object is rounded up to 16 bytes):
@@ -190,6 +192,51 @@ void GT_GC *gt_gc_alloc_slow(const gt_type *type, size_t bytes);
  * it once). Callable from any thread, but not during a collection's copy. */
 void gt_gc_add_root(void GT_GC **slot);
 void gt_gc_remove_root(void GT_GC **slot);
+
+/* --- GC pointers held by the runtime
+ * Managed code cannot store a GC pointer in memory the collector does not
+ * know (a plain struct on the stack, a malloc'ed buffer), so the runtime
+ * takes and returns GC pointers by value, and keeps them where every
+ * collection finds and rewrites them (docs/gc.md, "Roots"): the buffers of
+ * ref channels, the element slots of a thread parked in a ref operation, a
+ * parked gt_select_ref's case array, a new thread's argument.
+ *
+ * gt_chan_new_ref: a channel (see gt/gt.h) whose elements are GC pointers
+ *   (or null); capacity 0 is unbuffered. Free it with gt_chan_free and close
+ *   it with gt_chan_close as any channel. The plain calls (gt_chan_send,
+ *   gt_chan_recv, gt_select) on a ref channel, the _ref calls on a plain
+ *   channel, are fatal errors naming the thread.
+ * gt_chan_send_ref: sends ref; GT_OK, or GT_CANCELED. Sending on a closed
+ *   channel is fatal, as for gt_chan_send.
+ * gt_chan_recv_ref: the received reference; *status (if status is not null)
+ *   is GT_OK, GT_CLOSED (the channel is closed and drained) or GT_CANCELED,
+ *   and the result is null for the latter two.
+ * gt_select_ref: gt_select over ref channels only (a select cannot mix ref
+ *   and plain channels; a channel that only signals can be a ref channel
+ *   that is closed, or carries null). The cases are a GC array,
+ *     gt_select_ref_case GT_GC *cs = gt_new_array(gt_select_ref_case, n);
+ *   whose first n (1 to 64) entries are used: `ref` is the value a GT_SEND
+ *   case sends; when a GT_RECV case fires, its `ref` receives the value
+ *   (null when it fired on a closed channel, `closed` then 1). Returns the
+ *   index of the case that fired, GT_WOULDBLOCK (block == 0 and none was
+ *   ready) or GT_CANCELED. The array may move while the call waits; the
+ *   result is written into it where it is on return.
+ * gt_spawn_ref: gt_spawn (gt/gt.h) with a GC pointer argument, which the
+ *   runtime holds until the thread starts and passes it to fn. */
+gt_chan_t *gt_chan_new_ref(size_t capacity);
+int gt_chan_send_ref(gt_chan_t *c, void GT_GC *ref);
+void GT_GC *gt_chan_recv_ref(gt_chan_t *c, int *status);
+
+typedef struct gt_select_ref_case {
+  gt_chan_t *chan; /* a ref channel (malloc'ed, not a GC object) */
+  int op;          /* GT_SEND or GT_RECV */
+  int closed;      /* out, GT_RECV: 1 when it fired on a closed channel */
+  void GT_GC *ref; /* GT_SEND: the value to send; GT_RECV: out, the value */
+} gt_select_ref_case;
+int gt_select_ref(gt_select_ref_case GT_GC *cases, size_t n, int block);
+
+gt_thread_t gt_spawn_ref(void (*fn)(void GT_GC *), void GT_GC *arg,
+                         const gt_attr *attr);
 
 /* --- collections
  * gt_gc_collect: a full collection that starts after the call, on a green

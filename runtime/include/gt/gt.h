@@ -120,7 +120,9 @@ void gt_waitgroup_add(gt_waitgroup_t *wg, int64_t delta);
 void gt_waitgroup_done(gt_waitgroup_t *wg);
 int gt_waitgroup_wait(gt_waitgroup_t *wg);
 
-/* Channels carry fixed-size elements; capacity 0 is unbuffered. */
+/* Channels carry fixed-size elements; capacity 0 is unbuffered. A GC
+ * pointer must not travel in a plain channel's element (the collector does
+ * not see it there): gt/gc.h's ref channels carry GC pointers. */
 typedef struct gt_chan gt_chan_t;
 gt_chan_t *gt_chan_new(size_t elem_size, size_t capacity);
 void gt_chan_free(gt_chan_t *c); /* must have no waiters */

@@ -30,9 +30,11 @@
 //    leader by CASing Stopping to Preparing.
 // 5. Prepare (leader, alone): take back every executor's allocation block
 //    (counting the bytes allocated in it), hold the root table's lock, reset
-//    the copy's shared state; phase Collecting.
+//    the copy's shared state; phase Collecting. The root table and the
+//    registry of ref channels stay locked until the flip.
 // 6. Copy (every arrived executor in parallel, copy.cpp): roots (registered
-//    slots, then every suspended thread's stack), then Cheney scanning with
+//    slots, the GC pointers the runtime holds (runtime_roots.cpp), then
+//    every suspended thread's stack), then Cheney scanning with
 //    work sharing until the termination test says no gray object is left.
 // 7. Flip (the last worker to finish, alone): record the ends of the to-space
 //    blocks, sweep the large objects, return from-space to the pool (under
@@ -43,6 +45,7 @@
 //    threads in its run queues; a stopped thread resumes where it stopped,
 //    with an empty allocation block in its mailbox.
 #include "heap.h"
+#include "runtime_roots.h"
 #include "stackscan.h"
 
 #include <climits>
@@ -109,6 +112,7 @@ void prepare() {
   }
   participants = arrived.load(std::memory_order_relaxed);
   roots_lock();
+  runtime_roots_prepare();
   copy_prepare(participants);
 }
 
@@ -121,6 +125,7 @@ void flip() {
   uint64_t n = collections.load(std::memory_order_relaxed) + 1;
   if (heap.verify)
     verify_heap(n);
+  runtime_roots_finish();
   roots_unlock();
   for (uint32_t i = 0; i < sched.n; ++i)
     locals[i].arrived.store(false, std::memory_order_relaxed);

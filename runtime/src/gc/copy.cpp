@@ -31,6 +31,7 @@
 //   lock, an empty stack and busy == 0, no gray object exists anywhere and
 //   none can appear: the copy is complete.
 #include "heap.h"
+#include "runtime_roots.h"
 #include "stackscan.h"
 
 #include <cstdlib>
@@ -227,6 +228,8 @@ void scan_roots(Local &l) {
     drain(l);
   }
   StackRoots v(l);
+  while (scan_runtime_roots(v)) // gc/runtime_roots.h
+    drain(l);
   while (!threads_end.load(std::memory_order_relaxed)) {
     uint32_t slot = thread_cursor.fetch_add(kThreadChunk,
                                             std::memory_order_relaxed);

@@ -9,7 +9,8 @@
 //    bit per 16 bytes of the reservation). Check the large objects' headers
 //    likewise.
 // 2. Check every GC pointer field of those objects, every registered root
-//    slot and every slot the stack walker reports: null, or the payload start
+//    slot, every slot the runtime holds (runtime_roots.cpp) and every slot
+//    the stack walker reports: null, or the payload start
 //    of an object found in 1 (marked in the bitmap), or of a large object.
 //    A pointer into a freed block is a pointer into from-space.
 // 3. No green thread is running.
@@ -18,6 +19,7 @@
 // stale pointer that a mutator follows later faults instead of reading
 // garbage.
 #include "heap.h"
+#include "runtime_roots.h"
 #include "stackscan.h"
 
 #include <cstdarg>
@@ -161,6 +163,7 @@ void verify_heap(uint64_t n) {
       if (const char *why = problem(reinterpret_cast<uintptr_t>(*table[i])))
         fail("root slot %p holds %p, which %s", static_cast<void *>(table[i]),
              *table[i], why);
+  verify_runtime_roots(n, problem);
   CheckSlots v;
   for (uint32_t slot = 0;; ++slot) {
     Thread *t = thread_from_handle(gt_thread_t(slot) + 1);
