@@ -1,7 +1,8 @@
 // waitq.h: FIFO queues of waiting threads, the building block of every
-// blocking primitive. A Waiter lives on the waiting thread's stack (stacks
-// stay put while a thread is parked) and is linked under the primitive's spin
-// lock. A waker pops waiters until it wins the claim of one (waiters of
+// blocking primitive. A Waiter lives in the waiting thread's Thread record
+// (Thread::wait), or, for a select's several cases, on its stack (which then
+// may not be compacted) or in malloc'd memory (a thread on a shared stack,
+// a gt_select_ref), and is linked under the primitive's spin lock. A waker pops waiters until it wins the claim of one (waiters of
 // cancelled waits or of already-fired selects lose, and are just unlinked),
 // then, after releasing the lock, readies the thread.
 //
