@@ -19,24 +19,42 @@
  *                       GT_SIGNAL_GC is pending.
  *   gc.alloc            void GT_GC *(const gt_type *type, size_t bytes).
  *   gc.alloc_array      void GT_GC *(const gt_type *type, size_t n).
- *                       Inlined by lower-gc-builtins where gt_new(T) and
+ *                       Called by lower-gc-builtins where gt_new(T) and
  *                       gt_new_array(T, n) allocate, with the descriptor the
- *                       pass derives from T (the format is in gt/gc.h): bump
- *                       the mailbox's allocation pointer against its limit,
- *                       write the header (the block is zeroed), or call the
- *                       slow path, a safepoint that may collect.
- *   gc.write_barrier    void(void GT_GC *object, size_t offset,
- *                            void GT_GC *old).
- *   gc.write_barrier_range
- *                       void(void GT_GC *object, size_t offset, size_t len).
- *                       Inlined by gc-barriers after every store into GC
- *                       memory (any type; atomics too), respectively every
- *                       memset/memcpy/memmove into it: object and offset of
- *                       the write, and the GC pointer the store overwrote
- *                       (or null). While the thread's gc_status has
- *                       GT_GC_LOG_WRITES, append an entry to its write log
- *                       (below) and call gt_gc_wlog_flush when it is full;
- *                       otherwise nothing (a load and a branch never taken).
+ *                       pass derives from T (the format is in gt/gc.h), and
+ *                       inlined by inline-gc-allocs after gc-barriers (which
+ *                       looks for stores into objects allocated since the
+ *                       last safepoint): bump the mailbox's allocation
+ *                       pointer against its limit, write the header (the
+ *                       block is zeroed), or call the slow path, a safepoint
+ *                       that may collect.
+ *   gc.write_barrier_active   bool(void).
+ *   gc.write_barrier_reserve  gt_wlog_entry *(size_t n).
+ *   gc.write_barrier_entry    void(gt_wlog_entry *e, size_t i,
+ *                                  void GT_GC *object, size_t offset,
+ *                                  void GT_GC *old).
+ *   gc.write_barrier_range_entry
+ *                             void(gt_wlog_entry *e, size_t i,
+ *                                  void GT_GC *object, size_t offset,
+ *                                  size_t len).
+ *                       The write barrier, inlined by gc-barriers for every
+ *                       store into GC memory (any type; atomics too; memset,
+ *                       memcpy and memmove as ranges). The pass logs the
+ *                       writes of a safepoint interval in groups (below,
+ *                       "The write log"): `active` tests gc_status (once per
+ *                       group, or once for several groups with no safepoint
+ *                       between them); only when it is true, `reserve` makes
+ *                       room for n <= GT_WLOG_MAX_RESERVE entries (calling
+ *                       gt_gc_wlog_flush if the log has fewer free ones) and
+ *                       the entry hooks write entry i of the n: object and
+ *                       offset of the write, and the GC pointer the first
+ *                       write of the interval to that location overwrote (or
+ *                       null), or the length of a range.
+ *
+ * Every call a barrier hook makes is a leaf: gc-barriers marks it
+ * "gc-leaf-function", so it gets no statepoint and no stack map, and its
+ * callee must never collect, switch threads or move objects (see
+ * gt_gc_wlog_flush).
  *
  * A hook is `static` (each translation unit has its own, so nothing clashes
  * at link time) and `used` (clang emits it although nothing calls it before
@@ -50,6 +68,7 @@
 
 #include <gt/gc.h>
 #include <gt/mailbox.h>
+#include <stdbool.h>
 #include <swapstack/swapstack.h>
 
 #ifdef __cplusplus
@@ -139,56 +158,106 @@ gt_hook_alloc_array(const gt_type *type, size_t n) SS_NOEXCEPT {
  * (bit 0 set: a range entry), the byte offset of the write, and the GC
  * pointer the write overwrote (null if none; a range entry's length). The
  * log fills from the mailbox's wlog_ptr, wlog_free entries at a time; the
- * concurrent collector (issue 14) consumes it, replaying every logged write
- * onto its copies. The stop-the-world collector needs no log, so logging is
- * off unless a test turns it on for its thread (gt_gc_wlog_start). */
+ * concurrent collector (issue 14) consumes it, replaying every logged
+ * location onto its copies by re-reading the location's current value. The
+ * stop-the-world collector needs no log, so logging is off unless a test
+ * turns it on for its thread (gt_gc_wlog_start).
+ *
+ * What the compiler promises (gc-barriers; a safepoint interval is the code
+ * a thread runs between two safepoints: polls' slow paths, allocations' slow
+ * paths, calls that are not leaves, switches and returns):
+ *  - every location written in an interval, except in objects allocated in
+ *    the same interval (the collector cannot see them before the thread's
+ *    next safepoint hands over their allocation block), has an entry in the
+ *    log before the interval ends;
+ *  - an entry's third word is the GC pointer that the first of the writes
+ *    it stands for overwrote, so the pointer that the interval's first
+ *    write to a location overwrote is always logged (a snapshot, as in
+ *    Yuasa's barrier);
+ *  - a location has one entry per interval where the compiler can see that
+ *    the writes are in one basic block, or that the first dominates the
+ *    others (the fork's GarbageCollection.rst, gc-barriers, says exactly
+ *    when), else several;
+ *  - entries are appended after the writes of their group, but an entry
+ *    may precede a later write to its location in the same interval (a
+ *    write the first one dominates, in another basic block).
+ * Hence what the collector must do: replay an entry no earlier than the end
+ * of the interval it belongs to (the thread's next safepoint), also when
+ * gt_gc_wlog_flush handed it over before; and take the third words as the
+ * snapshot, not the replayed values. */
 typedef struct gt_wlog_entry {
   uintptr_t object;
   uintptr_t offset;
   uintptr_t old;
 } gt_wlog_entry;
 #define GT_WLOG_RANGE 1u
-/* The log is full: hand it over (a safepoint). */
-void gt_gc_wlog_flush(void) SS_NOEXCEPT;
-/* Tests: log the current thread's writes into buf (n entries; each time it
- * fills, gt_gc_wlog_flush counts a flush and starts again at buf[0]). */
+/* The most entries gc.write_barrier_reserve is asked for at once (the
+ * compiler splits larger groups), so a buffer of that many always does. */
+#define GT_WLOG_MAX_RESERVE 16
+/* The log has fewer than `need` free entries (need <= GT_WLOG_MAX_RESERVE):
+ * hand the filled part of the buffer to the collector and install one with at
+ * least `need` free entries. NOT a safepoint: it never collects, never
+ * switches threads, never moves objects and leaves gc_status alone; the
+ * compiler calls it without a statepoint ("gc-leaf-function"), with the
+ * interval's pending GC pointers in registers, and goes on logging the same
+ * interval after it returns. (Were it a safepoint, the writes whose entries
+ * the group was about to append would cross it unlogged.) preserve_most, as
+ * the poll's slow path: the group keeps its pending values in registers. */
+__attribute__((preserve_most)) void gt_gc_wlog_flush(size_t need) SS_NOEXCEPT;
+/* Tests: log the current thread's writes into buf (n entries; each time the
+ * compiler needs more room than is left, gt_gc_wlog_flush counts a flush and
+ * starts again at buf[0]; n >= GT_WLOG_MAX_RESERVE always suffices). */
 void gt_gc_wlog_start(gt_wlog_entry *buf, size_t n) SS_NOEXCEPT;
 /* Stops logging; returns the entries in buf since the last flush, and the
  * flushes since gt_gc_wlog_start in *flushes (if not null). */
 size_t gt_gc_wlog_stop(uint64_t *flushes) SS_NOEXCEPT;
 
-static __attribute__((used)) void
-gt_hook_write_barrier(void GT_GC *object, size_t offset,
-                      void GT_GC *old) SS_NOEXCEPT __asm__("gc.write_barrier");
-/* Both barriers: one entry, while the thread logs. */
-static inline __attribute__((always_inline)) void
-gt_wlog_append(uintptr_t object, size_t offset, uintptr_t third) SS_NOEXCEPT {
+static __attribute__((used)) bool gt_hook_write_barrier_active(void) SS_NOEXCEPT
+    __asm__("gc.write_barrier_active");
+static __attribute__((used)) bool
+gt_hook_write_barrier_active(void) SS_NOEXCEPT {
+  const gt_mailbox *mb = (const gt_mailbox *)ss_mailbox();
+  return __builtin_expect(mb->gc_status & GT_GC_LOG_WRITES, 0);
+}
+
+static __attribute__((used)) gt_wlog_entry *
+gt_hook_write_barrier_reserve(size_t n) SS_NOEXCEPT
+    __asm__("gc.write_barrier_reserve");
+static __attribute__((used)) gt_wlog_entry *
+gt_hook_write_barrier_reserve(size_t n) SS_NOEXCEPT {
   gt_mailbox *mb = (gt_mailbox *)ss_mailbox();
-  if (__builtin_expect(mb->gc_status & GT_GC_LOG_WRITES, 0)) {
-    gt_wlog_entry *e = (gt_wlog_entry *)mb->wlog_ptr;
-    e->object = object;
-    e->offset = offset;
-    e->old = third;
-    mb->wlog_ptr = (uintptr_t)(e + 1);
-    if (--mb->wlog_free == 0)
-      gt_gc_wlog_flush();
-  }
+  if (__builtin_expect(mb->wlog_free < n, 0))
+    gt_gc_wlog_flush(n);
+  gt_wlog_entry *e = (gt_wlog_entry *)mb->wlog_ptr;
+  mb->wlog_ptr = (uintptr_t)(e + n);
+  mb->wlog_free -= n;
+  return e;
 }
 
 static __attribute__((used)) void
-gt_hook_write_barrier(void GT_GC *object, size_t offset,
-                      void GT_GC *old) SS_NOEXCEPT {
-  gt_wlog_append((uintptr_t)object, offset, (uintptr_t)old);
+gt_hook_write_barrier_entry(gt_wlog_entry *e, size_t i, void GT_GC *object,
+                            size_t offset, void GT_GC *old) SS_NOEXCEPT
+    __asm__("gc.write_barrier_entry");
+static __attribute__((used)) void
+gt_hook_write_barrier_entry(gt_wlog_entry *e, size_t i, void GT_GC *object,
+                            size_t offset, void GT_GC *old) SS_NOEXCEPT {
+  e[i].object = (uintptr_t)object;
+  e[i].offset = offset;
+  e[i].old = (uintptr_t)old;
 }
 
 static __attribute__((used)) void
-gt_hook_write_barrier_range(void GT_GC *object, size_t offset,
-                            size_t len) SS_NOEXCEPT
-    __asm__("gc.write_barrier_range");
+gt_hook_write_barrier_range_entry(gt_wlog_entry *e, size_t i,
+                                  void GT_GC *object, size_t offset,
+                                  size_t len) SS_NOEXCEPT
+    __asm__("gc.write_barrier_range_entry");
 static __attribute__((used)) void
-gt_hook_write_barrier_range(void GT_GC *object, size_t offset,
-                            size_t len) SS_NOEXCEPT {
-  gt_wlog_append((uintptr_t)object | GT_WLOG_RANGE, offset, len);
+gt_hook_write_barrier_range_entry(gt_wlog_entry *e, size_t i,
+                                  void GT_GC *object, size_t offset,
+                                  size_t len) SS_NOEXCEPT {
+  e[i].object = (uintptr_t)object | GT_WLOG_RANGE;
+  e[i].offset = offset;
+  e[i].old = len;
 }
 
 #ifdef __cplusplus

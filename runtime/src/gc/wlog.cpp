@@ -1,14 +1,24 @@
 // gc/wlog.cpp: the write log's buffers (gt/hooks.h, "The write log").
 //
-// Every store into GC memory in managed code runs the gc.write_barrier hook,
-// which appends an entry to the running thread's write log while the
-// thread's gc_status has GT_GC_LOG_WRITES. The log lives in the thread's
-// mailbox (wlog_ptr, wlog_free; wlog_state points at the buffer's record
-// below) so that it follows the thread from executor to executor. The
+// Every store into GC memory in managed code is logged by the write barrier
+// hooks while the thread's gc_status has GT_GC_LOG_WRITES: the compiler
+// (gc-barriers) reserves room for a group of entries in the running thread's
+// log (gc.write_barrier_reserve) and writes them. The log lives in the
+// thread's mailbox (wlog_ptr, wlog_free; wlog_state points at the buffer's
+// record below) so that it follows the thread from executor to executor. The
 // stop-the-world collector does not need the log, so only tests turn it on
 // (gt_gc_wlog_start); the concurrent collector (issue 14) will hand threads
 // buffers when a collection starts and consume them at gt_gc_wlog_flush and
 // at its handshakes.
+//
+// gt_gc_wlog_flush is not a safepoint (gt/hooks.h): generated code calls it
+// in the middle of a barrier, without a statepoint, holding GC pointers the
+// stack maps do not describe, and expects to append the rest of its group
+// to the fresh buffer. So it must never collect, park, yield or switch, and
+// must not touch gc_status: it only moves buffer pointers (and, with the
+// concurrent collector, queues the full buffer for replay after the thread's
+// next safepoint). It finds the thread with gt_self_mailbox, a
+// thread-local read that takes no lock.
 #include "../internal.h"
 
 #include <gt/hooks.h>
@@ -38,13 +48,20 @@ void rewind(gt_mailbox *mb, WriteLog *log) {
 
 using namespace gt;
 
-extern "C" void gt_gc_wlog_flush(void) noexcept {
+extern "C" __attribute__((preserve_most)) void
+gt_gc_wlog_flush(size_t need) noexcept {
   gt_mailbox *mb = gt_self_mailbox();
   WriteLog *log = log_of(mb);
   if (!log)
     fatal("gt_gc_wlog_flush: thread %llu ('%s') has no write log",
           (unsigned long long)self_or_die("gt_gc_wlog_flush")->id,
           self_or_die("gt_gc_wlog_flush")->name);
+  if (need > log->capacity)
+    fatal("gt_gc_wlog_flush: thread %llu ('%s'): the barrier needs %zu "
+          "entries, the log holds %zu (gt_gc_wlog_start: at least "
+          "GT_WLOG_MAX_RESERVE)",
+          (unsigned long long)self_or_die("gt_gc_wlog_flush")->id,
+          self_or_die("gt_gc_wlog_flush")->name, need, log->capacity);
   ++log->flushes;
   rewind(mb, log);
 }
