@@ -1,14 +1,19 @@
 // gc/copy.cpp: the parallel Cheney copy of a stop-the-world collection; one
 // worker per executor (collect.cpp says when it runs).
 //
-// - Forwarding (TILT's forward.h protocol, with a separate forwarding word
-//   so that the original stays intact, as the replicating collector of
-//   issue 14 needs): a worker that meets a from-space object reads its
-//   forwarding word; FORWARDED: take the copy's address; BUSY: another
-//   worker is copying it, wait; 0: CAS it to BUSY, copy header and payload
-//   into the worker's own to-space block, clear the copy's forwarding word,
-//   then release-store `copy | FORWARDED`. Exactly one worker copies each
-//   object, and no one reads a copy before it is complete. A large object is
+// - Forwarding, copy then publish (the replication step of issue 14's
+//   collector; the forwarding word is separate from the descriptor, so the
+//   original stays intact): a worker that meets a from-space object reads
+//   its forwarding word; FORWARDED: take the copy's address. 0: copy the
+//   object behind its to-space bump pointer without claiming it (descriptor,
+//   a zero forwarding word, payload; the small sizes inline), then CAS the
+//   forwarding word from 0 to `copy | FORWARDED` (release). The winner bumps
+//   its pointer past the copy; a loser, whose pointer has not moved, takes
+//   the winner's copy and overwrites its own with the next one. One CAS per
+//   object and no waiting (TILT's forward.h claims with BUSY first, then
+//   copies, then stores: a second atomic step, and others spin on BUSY;
+//   BUSY is now unused). Exactly one copy of each object is published, and
+//   whoever reads a forwarding word sees a complete copy. A large object is
 //   marked by a CAS from 0 to `itself | FORWARDED`; its winner makes it gray.
 // - Gray objects are Cheney's: each worker copies into a block of its own
 //   (bump allocation), and the copied-but-unscanned objects of that block
@@ -97,68 +102,136 @@ void next_copy_block(Local &l) {
   l.end = a + kBlockBytes;
 }
 
+// One object as a walk or a copy sees it, from one read of its header.
+struct Obj {
+  uintptr_t start;   // its first header word
+  uintptr_t payload; // what GC pointers point to
+  uintptr_t end;     // its rounded end: the next object's start
+  const gt_type *t;
+  size_t count; // elements (1 for a plain object)
+};
+
+inline Obj obj(uintptr_t start, uintptr_t payload, const gt_type *t,
+               size_t count, size_t bytes) {
+  return Obj{start, payload, payload + round_up(bytes, kAlign), t, count};
+}
+
+// The object whose header starts at `x` (a walk of to-space).
+inline Obj obj_at(uintptr_t x) {
+  uintptr_t w0 = *reinterpret_cast<const uintptr_t *>(x);
+  if (!(w0 & 1)) { // a plain object: w0 is its descriptor
+    auto *t = reinterpret_cast<const gt_type *>(w0);
+    return obj(x, x + GT_GC_HEADER, t, 1, t->size);
+  }
+  uintptr_t p = x + GT_GC_ARRAY_HEADER;
+  const gt_type *t = type_of(p);
+  return obj(x, p, t, w0 >> 3, (w0 >> 3) * t->size);
+}
+
+// The object whose payload is `p`.
+inline Obj obj_of(uintptr_t p) {
+  const gt_type *t = type_of(p);
+  if (!is_array_type(t))
+    return obj(p - GT_GC_HEADER, p, t, 1, t->size);
+  size_t len = array_len(p);
+  return obj(p - GT_GC_ARRAY_HEADER, p, t, len, len * t->size);
+}
+
+// Copies `n` payload bytes (a multiple of 16): the usual small sizes inline.
+inline void copy_payload(void *to, const void *from, size_t n) {
+  switch (n) {
+  case 0: return;
+  case 16: __builtin_memcpy(to, from, 16); return;
+  case 32: __builtin_memcpy(to, from, 32); return;
+  case 48: __builtin_memcpy(to, from, 48); return;
+  case 64: __builtin_memcpy(to, from, 64); return;
+  default: std::memcpy(to, from, n); return;
+  }
+}
+
+// Writes a copy of `o` at `to` with a zero forwarding word. The original's
+// forwarding word is not read: other workers may be CASing it.
+inline void copy_object(uintptr_t to, const Obj &o) {
+  auto *d = reinterpret_cast<uintptr_t *>(to + (o.payload - o.start));
+  auto *s = reinterpret_cast<const uintptr_t *>(o.payload);
+  d[-2] = s[-2]; // descriptor
+  d[-1] = 0;     // forwarding word
+  if (o.payload - o.start == GT_GC_ARRAY_HEADER) {
+    d[-4] = s[-4]; // length
+    d[-3] = s[-3]; // reserved
+  }
+  copy_payload(d, s, o.end - o.payload);
+}
+
+// The replication step. Copies the from-space object `o` behind l.cur, then
+// publishes the copy with one CAS of the original's forwarding word, 0 to
+// `copy | FORWARDED` (release: whoever sees the word sees a complete copy).
+// A worker that loses the race to another has not bumped l.cur yet, so its
+// copy is simply overwritten later; it takes the winner's. Returns the
+// forwarding word as it ends up.
+uintptr_t replicate(Local &l, const Obj &o) {
+  size_t n = o.end - o.start;
+  if (size_t(l.end - l.cur) < n)
+    next_copy_block(l);
+  uintptr_t to = l.cur;
+  copy_object(to, o);
+  uintptr_t w = (to + (o.payload - o.start)) | GT_FWD_FORWARDED;
+  std::atomic<uintptr_t> &fw = fwd_word(o.payload);
+  uintptr_t seen = 0;
+  if (!fw.compare_exchange_strong(seen, w, std::memory_order_release,
+                                  std::memory_order_acquire))
+    return seen; // lost: another worker's copy is the one
+  l.cur = to + n;
+  l.copied += n;
+  return w;
+}
+
+// Marks the large object `p` (forwarded to itself); the worker whose CAS
+// marks it scans it, through the shared stack.
+void mark_large(const uintptr_t *slot, uintptr_t p) {
+  if (heap.verify && !large_contains(p)) // GT_GC_VERIFY checks that first
+    bad_ref(slot, p, "is neither in the heap nor a large object");
+  std::atomic<uintptr_t> &fw = fwd_word(p);
+  uintptr_t zero = 0;
+  if (fw.load(std::memory_order_relaxed) == 0 &&
+      fw.compare_exchange_strong(zero, p | GT_FWD_FORWARDED,
+                                 std::memory_order_relaxed) &&
+      !(type_of(p)->version_flags & GT_TYPE_NOPTRS)) {
+    Obj o = obj_of(p);
+    publish(o.start, o.end);
+  }
+}
+
+// Points *slot at the to-space copy of its object, copying it first if no
+// worker has.
 void forward(Local &l, uintptr_t *slot) {
   uintptr_t p = *slot;
   if (!p)
     return;
-  std::atomic<uintptr_t> &fw = fwd_word(p);
-  if (!in_blocks(p)) { // a large object (GT_GC_VERIFY checks that first)
-    if (heap.verify && !large_contains(p))
-      bad_ref(slot, p, "is neither in the heap nor a large object");
-    uintptr_t zero = 0;
-    if (fw.load(std::memory_order_relaxed) == 0 &&
-        fw.compare_exchange_strong(zero, p | GT_FWD_FORWARDED,
-                                   std::memory_order_relaxed) &&
-        !(type_of(p)->version_flags & GT_TYPE_NOPTRS))
-      publish(object_start(p), object_start(p) + object_bytes(p));
-    return;
-  }
-  switch (block_state(block_of(p))) {
-  case kCopy:
-    return; // copied already (a slot reached twice)
-  case kAlloc:
-    break;
-  default:
+  if (!in_blocks(p))
+    return mark_large(slot, p);
+  if (BlockState s = block_state(block_of(p)); s != kAlloc) {
+    if (s == kCopy)
+      return; // copied already (a slot reached twice)
     bad_ref(slot, p, "points into a free heap block");
   }
-  uintptr_t w = fw.load(std::memory_order_acquire);
-  for (;;) {
-    if (w & GT_FWD_FORWARDED) {
-      *slot = w & ~uintptr_t(GT_FWD_BITS);
-      return;
-    }
-    if (w & GT_FWD_BUSY) {
-      cpu_relax();
-      w = fw.load(std::memory_order_acquire);
-      continue;
-    }
-    if (fw.compare_exchange_weak(w, GT_FWD_BUSY, std::memory_order_acquire))
-      break;
-  }
-  uintptr_t start = object_start(p);
-  size_t n = object_bytes(p);
-  if (l.end - l.cur < n)
-    next_copy_block(l);
-  uintptr_t to = l.cur;
-  l.cur += n;
-  std::memcpy(reinterpret_cast<void *>(to), reinterpret_cast<void *>(start), n);
-  uintptr_t np = to + (p - start);
-  fwd_word(np).store(0, std::memory_order_relaxed);
-  l.copied += n;
-  fw.store(np | GT_FWD_FORWARDED, std::memory_order_release);
-  *slot = np;
+  uintptr_t w = fwd_word(p).load(std::memory_order_acquire);
+  if (!(w & GT_FWD_FORWARDED))
+    w = replicate(l, obj_of(p));
+  *slot = w & ~uintptr_t(GT_FWD_BITS);
 }
 
-void scan_object(Local &l, uintptr_t p) {
-  const gt_type *t = type_of(p);
-  if (t->version_flags & GT_TYPE_NOPTRS)
+// Forwards the pointer fields of the gray object `o`.
+void scan_object(Local &l, const Obj &o) {
+  const gt_type *t = o.t;
+  uint32_t nptrs = t->nptrs;
+  if (!nptrs)
     return;
-  size_t count = is_array_type(t) ? array_len(p) : 1;
-  for (size_t i = 0; i < count; ++i) {
-    uintptr_t elem = p + i * t->size;
-    for (uint32_t k = 0; k < t->nptrs; ++k)
-      forward(l, reinterpret_cast<uintptr_t *>(elem + t->ptr_offsets[k]));
-  }
+  const uint32_t *offs = t->ptr_offsets;
+  uintptr_t elem = o.payload, stride = t->size;
+  for (size_t i = 0; i < o.count; ++i, elem += stride)
+    for (uint32_t k = 0; k < nptrs; ++k)
+      forward(l, reinterpret_cast<uintptr_t *>(elem + offs[k]));
 }
 
 bool want_share(size_t gray) {
@@ -169,9 +242,9 @@ bool want_share(size_t gray) {
 // when others are idle.
 void scan_range(Local &l, uintptr_t x, uintptr_t end) {
   for (uint32_t k = 1; x < end; ++k) {
-    uintptr_t p = payload_at(x);
-    x += object_bytes(p);
-    scan_object(l, p);
+    Obj o = obj_at(x);
+    x = o.end;
+    scan_object(l, o);
     if (k % 32 == 0 && x < end && want_share(end - x)) {
       publish(x, end);
       return;
@@ -184,9 +257,9 @@ void scan_range(Local &l, uintptr_t x, uintptr_t end) {
 void drain(Local &l) {
   for (;;) {
     for (uint32_t k = 1; l.scan < l.cur; ++k) {
-      uintptr_t p = payload_at(l.scan);
-      l.scan += object_bytes(p);
-      scan_object(l, p); // may move l.scan and l.cur to a new block
+      Obj o = obj_at(l.scan);
+      l.scan = o.end;
+      scan_object(l, o); // may move l.scan and l.cur to a new block
       if (k % 32 == 0 && want_share(l.cur - l.scan)) {
         publish(l.scan, l.cur);
         l.scan = l.cur;
