@@ -20,11 +20,13 @@
 //   (MADV_DONTNEED), which also makes them zero; with huge pages only whole
 //   huge pages are (a part would split its page).
 // - Policy: a collection starts when the bytes handed out since the last one
-//   (whole blocks, and large objects) exceed the budget, max(4 MiB, live *
-//   GT_GC_GROWTH / 100) (Go's GOGC rule), or when the next block would break
-//   the limit: 2 * small-object blocks + large objects <= limit, the 2 for
-//   the to-space the next collection needs. After a collection, a request
-//   that still breaks the limit exhausts the heap.
+//   (whole blocks, and large objects) exceed the budget, max(16 MiB, live) *
+//   GT_GC_GROWTH / 100 (Go's GOGC rule, default 100, with a floor that
+//   amortizes a collection's fixed costs over more allocation when little
+//   is live), or when the next block would break the limit: 2 * small-object
+//   blocks + large objects <= limit, the 2 for the to-space the next
+//   collection needs. After a collection, a request that still breaks the
+//   limit exhausts the heap.
 #include "heap.h"
 
 #include <cstdlib>
@@ -40,8 +42,9 @@ static constexpr uint32_t kCommitChunk = 32; // blocks made read-write at once
 static constexpr size_t kHugeBytes = size_t(2) << 20; // a huge page
 static constexpr uint32_t kHugeBlocks = kHugeBytes >> kBlockShift;
 static_assert(kCommitChunk % kHugeBlocks == 0);
-static constexpr size_t kMinBudget = size_t(4) << 20;
-static bool huge = true; // GT_GC_HUGEPAGES
+static constexpr size_t kMinBudget = size_t(16) << 20; // at GT_GC_GROWTH=100
+static bool huge = true;      // GT_GC_HUGEPAGES
+static size_t min_budget;     // kMinBudget scaled by the growth
 enum : uint8_t { kDirty = 1, kProtected = 2 };
 
 // "64m", "1g", "123456": bytes, or 0 when malformed.
@@ -97,7 +100,8 @@ void heap_init() {
     heap.verify = true;
   if (const char *s = getenv("GT_GC_HUGEPAGES"); s && *s == '0')
     huge = false;
-  heap.budget = kMinBudget;
+  min_budget = kMinBudget / 100 * heap.growth;
+  heap.budget = min_budget;
 
   // Address space: twice the limit (from- and to-space) plus room for each
   // executor's partly used copy and allocation blocks.
@@ -232,7 +236,7 @@ bool over_budget(size_t more) {
 void set_budget(size_t live) {
   heap.live = live;
   size_t b = live / 100 * heap.growth;
-  heap.budget = b > kMinBudget ? b : kMinBudget;
+  heap.budget = b > min_budget ? b : min_budget;
   heap.alloc_since.store(0, std::memory_order_relaxed);
 }
 
