@@ -37,19 +37,20 @@
  *                             void(gt_wlog_entry *e, size_t i,
  *                                  void GT_GC *object, size_t offset,
  *                                  size_t len).
- *                       The write barrier, inlined by gc-barriers for every
- *                       store into GC memory (any type; atomics too; memset,
- *                       memcpy and memmove as ranges). The pass logs the
- *                       writes of a safepoint interval in groups (below,
+ *                       The write barrier, inlined by gc-barriers for the
+ *                       stores into GC memory (any type; atomics too;
+ *                       memset, memcpy and memmove as ranges). The pass
+ *                       logs the writes of a safepoint interval in groups,
+ *                       each just before the first of its stores (below,
  *                       "The write log"): `active` tests gc_status (once per
  *                       group, or once for several groups with no safepoint
  *                       between them); only when it is true, `reserve` makes
  *                       room for n <= GT_WLOG_MAX_RESERVE entries (calling
  *                       gt_gc_wlog_flush if the log has fewer free ones) and
  *                       the entry hooks write entry i of the n: object and
- *                       offset of the write, and the GC pointer the first
- *                       write of the interval to that location overwrote (or
- *                       null), or the length of a range.
+ *                       offset of the write, and the GC pointer the store
+ *                       will overwrite (loaded there; null for other values),
+ *                       or the length of a range.
  *
  * Every call a barrier hook makes is a leaf: gc-barriers marks it
  * "gc-leaf-function", so it gets no statepoint and no stack map, and its
@@ -178,13 +179,14 @@ gt_hook_alloc_array(const gt_type *type, size_t n) SS_NOEXCEPT {
  *    the writes are in one basic block, or that the first dominates the
  *    others (the fork's GarbageCollection.rst, gc-barriers, says exactly
  *    when), else several;
- *  - entries are appended after the writes of their group, but an entry
- *    may precede a later write to its location in the same interval (a
- *    write the first one dominates, in another basic block).
- * Hence what the collector must do: replay an entry no earlier than the end
- * of the interval it belongs to (the thread's next safepoint), also when
- * gt_gc_wlog_flush handed it over before; and take the third words as the
- * snapshot, not the replayed values. */
+ *  - an entry is appended before the writes it stands for (just before the
+ *    first of them; a thread that does not log then pays one test of
+ *    gc_status per group and nothing else), and before later writes to its
+ *    location in the interval that the compiler could prove covered.
+ * Hence what the collector must do: replay an entry, re-reading its
+ * location, no earlier than the end of the interval it belongs to (the
+ * thread's next safepoint), also when gt_gc_wlog_flush handed it over
+ * before; and take the third words as the snapshot. */
 typedef struct gt_wlog_entry {
   uintptr_t object;
   uintptr_t offset;
@@ -199,10 +201,11 @@ typedef struct gt_wlog_entry {
  * least `need` free entries. NOT a safepoint: it never collects, never
  * switches threads, never moves objects and leaves gc_status alone; the
  * compiler calls it without a statepoint ("gc-leaf-function"), with the
- * interval's pending GC pointers in registers, and goes on logging the same
- * interval after it returns. (Were it a safepoint, the writes whose entries
- * the group was about to append would cross it unlogged.) preserve_most, as
- * the poll's slow path: the group keeps its pending values in registers. */
+ * group's GC pointers in registers, and goes on with the same interval
+ * after it returns. (Were it a safepoint, an interval's writes would be
+ * split between two intervals with one set of entries, and the pointers
+ * would need relocating.) preserve_most, as the poll's slow path: the code
+ * around it keeps its values in registers. */
 __attribute__((preserve_most)) void gt_gc_wlog_flush(size_t need) SS_NOEXCEPT;
 /* Tests: log the current thread's writes into buf (n entries; each time the
  * compiler needs more room than is left, gt_gc_wlog_flush counts a flush and
@@ -211,6 +214,9 @@ void gt_gc_wlog_start(gt_wlog_entry *buf, size_t n) SS_NOEXCEPT;
 /* Stops logging; returns the entries in buf since the last flush, and the
  * flushes since gt_gc_wlog_start in *flushes (if not null). */
 size_t gt_gc_wlog_stop(uint64_t *flushes) SS_NOEXCEPT;
+/* Tests and benchmarks: the entries logged since gt_gc_wlog_start (those
+ * flushed included) and the flushes, while the log is on. */
+void gt_gc_wlog_stats(uint64_t *entries, uint64_t *flushes) SS_NOEXCEPT;
 
 static __attribute__((used)) bool gt_hook_write_barrier_active(void) SS_NOEXCEPT
     __asm__("gc.write_barrier_active");

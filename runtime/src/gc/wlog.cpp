@@ -12,9 +12,9 @@
 // at its handshakes.
 //
 // gt_gc_wlog_flush is not a safepoint (gt/hooks.h): generated code calls it
-// in the middle of a barrier, without a statepoint, holding GC pointers the
-// stack maps do not describe, and expects to append the rest of its group
-// to the fresh buffer. So it must never collect, park, yield or switch, and
+// in the middle of a safepoint interval, without a statepoint, holding GC
+// pointers the stack maps do not describe, and then appends its group to the
+// fresh buffer. So it must never collect, park, yield or switch, and
 // must not touch gc_status: it only moves buffer pointers (and, with the
 // concurrent collector, queues the full buffer for replay after the thread's
 // next safepoint). It finds the thread with gt_self_mailbox, a
@@ -32,6 +32,7 @@ struct WriteLog {
   gt_wlog_entry *base;
   size_t capacity;
   uint64_t flushes;
+  uint64_t flushed; // entries handed over by the flushes
 };
 
 WriteLog *log_of(gt_mailbox *mb) {
@@ -63,6 +64,7 @@ gt_gc_wlog_flush(size_t need) noexcept {
           (unsigned long long)self_or_die("gt_gc_wlog_flush")->id,
           self_or_die("gt_gc_wlog_flush")->name, need, log->capacity);
   ++log->flushes;
+  log->flushed += log->capacity - mb->wlog_free;
   rewind(mb, log);
 }
 
@@ -80,7 +82,7 @@ extern "C" void gt_gc_wlog_start(gt_wlog_entry *buf, size_t n) noexcept {
             (unsigned long long)t->id, t->name);
     mb->wlog_state = reinterpret_cast<uintptr_t>(log);
   }
-  *log = WriteLog{buf, n, 0};
+  *log = WriteLog{buf, n, 0, 0};
   rewind(mb, log);
   mb->gc_status |= GT_GC_LOG_WRITES;
 }
@@ -99,4 +101,13 @@ extern "C" size_t gt_gc_wlog_stop(uint64_t *flushes) noexcept {
   mb->wlog_ptr = mb->wlog_free = 0;
   std::free(log);
   return n;
+}
+
+extern "C" void gt_gc_wlog_stats(uint64_t *entries, uint64_t *flushes) noexcept {
+  gt_mailbox *mb = &self_or_die("gt_gc_wlog_stats")->mb;
+  const WriteLog *log = log_of(mb);
+  if (entries)
+    *entries = log ? log->flushed + (log->capacity - mb->wlog_free) : 0;
+  if (flushes)
+    *flushes = log ? log->flushes : 0;
 }
