@@ -27,8 +27,19 @@ two tables.
    stop and copy phases are medians over the same collections from
    GT_GC_TRACE=1.
 
-  run.py --build BUILD_DIR [--quick] [--only binarytrees,gcbench,pause]
-         [--runs N] [--long SECONDS]
+3. The write barrier's cost (wbarrier.c, gt only): a mutation-heavy kernel
+   built with the barrier (gc-wbarrier), with its optimizations off
+   (gc-wbarrier-noopt, gc-barriers<no-opt>) and without barriers
+   (gc-wbarrier-nobarrier, --gt-no-barriers), on one executor with the
+   collector idle (no collection, write log off): the kernel's CPU time as
+   the program measures it (its thread's clock, so that time the machine
+   gives other work does not count), median and minimum of --barrier-runs
+   runs, the builds interleaved; then each build once with the write log on, as
+   during a concurrent collection: the entries logged and the flushes. The
+   target is a barrier cost <= 5% of the kernel's time.
+
+  run.py --build BUILD_DIR [--quick] [--only binarytrees,gcbench,pause,wbarrier]
+         [--runs N] [--long SECONDS] [--barrier-runs N]
 """
 import argparse
 import functools
@@ -270,18 +281,82 @@ def pause_table(args, out):
     return ok
 
 
+WBARRIER_BUILDS = [("no barrier (--gt-no-barriers)", "gc-wbarrier-nobarrier"),
+                   ("barrier, optimized (default)", "gc-wbarrier"),
+                   ("barrier, gc-barriers<no-opt>", "gc-wbarrier-noopt")]
+WBARRIER_ITERATIONS = 65536  # per round (wbarrier.c's N)
+
+
+def wbarrier_table(args, out):
+    rounds = 500 if args.quick else 3000
+    runs = 3 if args.quick else args.barrier_runs
+    exes = [(label, os.path.join(out, exe)) for label, exe in WBARRIER_BUILDS]
+    times = {label: [] for label, _ in exes}
+    sums = set()
+    ok = True
+    for _ in range(runs):
+        for label, exe in exes:
+            wall, cpu, rss, faults, stdout, stderr, code = run_once([exe, str(rounds)])
+            res = [l.split() for l in stdout.splitlines() if l.startswith("RESULT ")]
+            if code != 0 or not res:
+                print(f"{label}: FAILED (exit {code}): {stderr.strip()[-500:]}")
+                return False
+            t, checksum, _, _, collections = res[0][1:6]
+            if collections != "0" and ok:
+                print(f"{label}: {collections} collections during the kernel "
+                      "(the collector should be idle)", file=sys.stderr)
+                ok = False
+            times[label].append(float(t))
+            sums.add(checksum)
+    logs = {}
+    for label, exe in exes:
+        wall, cpu, rss, faults, stdout, stderr, code = run_once([exe, str(rounds), "log"])
+        res = [l.split() for l in stdout.splitlines() if l.startswith("RESULT ")]
+        if code != 0 or not res:
+            print(f"{label} (log on): FAILED (exit {code}): {stderr.strip()[-500:]}")
+            return False
+        sums.add(res[0][2])
+        logs[label] = (int(res[0][3]), int(res[0][4]))
+    if len(sums) != 1:
+        print("run.py: the builds of wbarrier.c computed different checksums",
+              file=sys.stderr)
+        ok = False
+    iterations = rounds * WBARRIER_ITERATIONS
+    base_med = statistics.median(times[exes[0][0]])
+    base_min = min(times[exes[0][0]])
+    print(f"wbarrier.c: {rounds} rounds x {WBARRIER_ITERATIONS:,} iterations, 1 executor, "
+          f"{runs} runs per build (interleaved)")
+    print(f"{'build':32} {'cpu s med':>9} {'min':>8} {'cost (med)':>11} {'cost (min)':>11} "
+          f"{'log entries':>13} {'per iter':>9} {'flushes':>8}")
+    for label, _ in exes:
+        med, mn = statistics.median(times[label]), min(times[label])
+        entries, flushes = logs[label]
+        cost_med = f"{(med / base_med - 1) * 100:+10.1f}%"
+        cost_min = f"{(mn / base_min - 1) * 100:+10.1f}%"
+        print(f"{label:32} {med:9.4f} {mn:8.4f} {cost_med} {cost_min} "
+              f"{entries:13,} {entries / iterations:9.3f} {flushes:8,}")
+    opt = statistics.median(times[exes[1][0]])
+    print("target: barrier cost <= 5% with the collector idle: " +
+          ("met" if opt <= base_med * 1.05 else "NOT met") +
+          f" ({(opt / base_med - 1) * 100:+.1f}% at the median)")
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True, help="the project's build directory")
     ap.add_argument("--quick", action="store_true",
                     help="small sizes (binary-trees 16, GCBench 14), 1 run")
     ap.add_argument("--only", default="",
-                    help="comma-separated: binarytrees, gcbench, pause (default: all)")
+                    help="comma-separated: binarytrees, gcbench, pause, wbarrier "
+                         "(default: all)")
     ap.add_argument("--runs", type=int, default=3, help="runs per program (median)")
     ap.add_argument("--long", type=float, default=300.0,
                     help="a runtime whose run takes longer is run once")
     ap.add_argument("--runtimes", default="",
                     help="comma-separated subset of: gt,Boehm,Go,Java G1,Java ZGC")
+    ap.add_argument("--barrier-runs", type=int, default=11,
+                    help="runs per build of the write-barrier kernel (median)")
     ap.add_argument("--collections", type=int, default=0,
                     help="forced collections per pause row (default 9; --quick 5)")
     args = ap.parse_args()
@@ -302,6 +377,10 @@ def main():
         ok = pause_table(args, out) and ok
         print("pauses of the forced collections (gt_gc_stats), one per-CPU executor "
               "each; stop and copy: medians of the same collections (GT_GC_TRACE)")
+    if not only or "wbarrier" in only:
+        if not only or only - {"wbarrier"}:
+            print()
+        ok = wbarrier_table(args, out) and ok
     load1 = os.getloadavg()
     print(f"load average at end {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
     return 0 if ok else 1
