@@ -28,7 +28,8 @@
 //    get it). An executor that has left its scheduler loop (gt_run ending)
 //    counts as arrived. The executor that sees everyone there becomes the
 //    leader by CASing Stopping to Preparing.
-// 5. Prepare (leader, alone): take back every executor's allocation block
+// 5. Prepare (leader, alone): reload the stack maps if objects were loaded
+//    or unloaded (dlopen), take back every executor's allocation block
 //    (counting the bytes allocated in it), hold the root table's lock, reset
 //    the copy's shared state; phase Collecting. The root table and the
 //    registry of ref channels stay locked until the flip.
