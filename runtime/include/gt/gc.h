@@ -42,7 +42,9 @@
  *
  * The forwarding word (word -1), for the copying collectors:
  *   bits 63..4  the address of the copy's (replica's) payload, or 0
- *   bit 0 BUSY       a copier has claimed the object and is copying it
+ *   bit 0 BUSY       reserved (the stop-the-world copier copies first and
+ *                    publishes with one CAS; the concurrent one may lock
+ *                    an original while it fills or updates its replica)
  *   bit 1 FORWARDED  bits 63..4 hold the copy (large objects: themselves,
  *                    i.e. marked)
  *   bit 2 LOGGED     reserved: an object-remembering write barrier
