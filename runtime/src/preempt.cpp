@@ -122,12 +122,12 @@ __attribute__((preserve_most)) void __safepoint_slow_path(void) noexcept {
   uint64_t was = __atomic_fetch_and(
       &t->mb.signals, ~uint64_t(GT_SIGNAL_PREEMPT | GT_SIGNAL_GC),
       __ATOMIC_ACQ_REL);
-  // GT_SIGNAL_GC: stop for the collection being asked for (gc/collect.cpp);
-  // that is a trip through the scheduler too, so a preemption is served.
-  if ((was & GT_SIGNAL_GC) && gc_safepoint())
-    return;
-  if ((was & GT_SIGNAL_GC) && gc::torture_every && gc_torture_poll(t))
-    return;
+  // GT_SIGNAL_GC: stop for the collection being asked for (gc/collect.cpp),
+  // or for a torture collection. That is a trip through the scheduler, but
+  // not a yield: the thread is first in line afterwards and keeps its time
+  // slice (sched.cpp), so a pending preemption is still served.
+  if ((was & GT_SIGNAL_GC) && !gc_safepoint() && gc::torture_every)
+    gc_torture_poll(t);
   if (was & GT_SIGNAL_PREEMPT)
     switch_out(current_executor(), kYield);
 }

@@ -280,6 +280,7 @@ extern "C" void gt_thread_entry(ss_ctx_t from, uintptr_t w0, uintptr_t);
 
 static void schedule(Executor *e) {
   Thread *t = find_runnable(e);
+  Thread *gc_stopped = nullptr; // the thread that last stopped for a collection
   while (t) {
     if (t->shared && !share_acquire(t, (const void *)gt_thread_entry)) {
       // Another thread runs on its shared stack elsewhere (share.cpp): try
@@ -294,8 +295,15 @@ static void schedule(Executor *e) {
     if (!t->shared && t->saved)
       stack_restore(t);
     e->running.store(t, std::memory_order_release);
-    e->resumes.store(e->resumes.load(std::memory_order_relaxed) + 1,
-                     std::memory_order_relaxed);
+    // A thread that goes on after stopping for a collection keeps its time
+    // slice (preempt.cpp): were that a new resume, a thread that collections
+    // stop more often than once a slice (GT_GC_TORTURE stops it every few
+    // hundred polls) would never be asked to yield, and could keep its
+    // executor forever.
+    if (t != gc_stopped)
+      e->resumes.store(e->resumes.load(std::memory_order_relaxed) + 1,
+                       std::memory_order_relaxed);
+    gc_stopped = nullptr;
     // Lend the executor's allocation block to the thread (gc/alloc.cpp).
     t->mb.alloc_ptr = e->tlab_ptr;
     t->mb.alloc_limit = e->tlab_limit;
@@ -346,6 +354,7 @@ static void schedule(Executor *e) {
     case kGCStop: // stopped for a collection; first to run afterwards
       t->status.store(Status::Runnable, std::memory_order_relaxed);
       e->rq.put(t, true, sched.global);
+      gc_stopped = t;
       break;
     default:
       fatal("scheduler: thread %llu switched back with reason %lu",
