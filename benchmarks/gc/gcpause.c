@@ -86,7 +86,9 @@ static void parker(void *arg) {
   gt_waitgroup_add(&done, -1);
 }
 
-static int cmp_u64(const void *a, const void *b) {
+/* A callback from libc's qsort, where the mailbox register may hold libc's
+ * values: it must not poll. */
+static SS_NO_SAFEPOINTS int cmp_u64(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return x < y ? -1 : x > y;
 }

@@ -15,7 +15,10 @@ swapstack_c_object() compiles through gt-cc, and the executed-test tool
              mem2reg so that the type's prototype is visible); the -O<n>
              pipeline; the swapstack builtins lowered to switches and entry
              functions; safepoint polls (the gc.safepoint_poll hook inlined)
-             in SS_SAFEPOINTS functions; the write barrier (the runtime's
+             in every function of GC-managed code but SS_NO_SAFEPOINTS ones
+             (insert-safepoint-polls<all>: a collection must not wait forever
+             for a thread spinning without calls), in SS_SAFEPOINTS
+             functions only in the runtime's own code; the write barrier (the runtime's
              gc.write_barrier_* hooks inlined for the stores into GC
              memory, logged in groups between safepoints, gc-barriers);
              the allocation hooks inlined (inline-gc-allocs: they stay calls
@@ -31,23 +34,28 @@ swapstack_c_object() compiles through gt-cc, and the executed-test tool
 
 OPT_PIPELINE = ("swapstack-safe-tls,function(mem2reg),lower-gc-builtins,"
                 "default<O{O}>,lower-swapstack-builtins,insert-safepoint-polls"
-                "{BARRIERS},inline-gc-allocs{GC},strip-gc-hooks")
+                "{POLLS}{BARRIERS},inline-gc-allocs{GC},strip-gc-hooks")
 BARRIER_PASS = ",gc-barriers"
 GC_PASSES = ",gc-prepare,rewrite-statepoints-for-gc"
 
 
-def opt_pipeline(level="2", gc=True, barriers=True):
+def opt_pipeline(level="2", gc=True, barriers=True, poll_all=None):
     """The opt -passes= string for optimisation level 0-3, s or z. gc=False
     for the runtime's own code (the collector itself), whose functions must
     not become GC-managed: no statepoints, no stack maps (and no barriers).
     barriers=False drops only the write barrier (gc-barriers), for measuring
     what it costs; barriers="no-opt" keeps one log entry per store, emitted
-    right after it (gc-barriers<no-opt>), for measuring its optimizations."""
+    right after it (gc-barriers<no-opt>), for measuring its optimizations.
+    poll_all (default: gc) polls every function, not only SS_SAFEPOINTS
+    ones."""
+    if poll_all is None:
+        poll_all = gc
     barrier = ""
     if gc and barriers:
         barrier = (BARRIER_PASS + "<no-opt>" if barriers == "no-opt"
                    else BARRIER_PASS)
     return (OPT_PIPELINE.replace("{O}", level)
+            .replace("{POLLS}", "<all>" if poll_all else "")
             .replace("{BARRIERS}", barrier)
             .replace("{GC}", GC_PASSES if gc else ""))
 

@@ -41,7 +41,8 @@ typedef struct gt_config {
   size_t compact_threshold;
   /* A green thread that runs this long (0: 10 ms) without switching is asked
    * to yield at its next safepoint poll (see gt_preempt); UINT64_MAX: never.
-   * Only code compiled with polls (SS_SAFEPOINTS in swapstack/swapstack.h)
+   * Only code compiled with polls (GC-managed code, which gt-cc polls in
+   * every function, and SS_SAFEPOINTS functions; swapstack/swapstack.h)
    * can be preempted; other code runs until it blocks or yields. */
   uint64_t time_slice_ns;
   /* The garbage-collected heap's limit in bytes (gt/gc.h; 0: GT_GC_MAX_HEAP

@@ -11,8 +11,10 @@
  * fast paths, the compiler owns where they go.
  *
  *   gc.safepoint_poll   void(void). Inlined by insert-safepoint-polls at the
- *                       entry and loop back-edges of SS_SAFEPOINTS functions
- *                       (LangRef, "safepoint-polls"). Tests the running
+ *                       entry and loop back-edges of SS_SAFEPOINTS functions,
+ *                       and of every function of GC-managed code but
+ *                       SS_NO_SAFEPOINTS ones (insert-safepoint-polls<all>;
+ *                       LangRef, "safepoint-polls"). Tests the running
  *                       thread's signal byte (gt/mailbox.h) and calls
  *                       __safepoint_slow_path, preserve_most so that the hot
  *                       code keeps its registers, when GT_SIGNAL_PREEMPT or

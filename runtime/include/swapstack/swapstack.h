@@ -31,6 +31,19 @@
  *               loops), calling the runtime's __safepoint_slow_path when a
  *               signal is pending. Such a function must run where the mailbox
  *               register holds a mailbox (on a green thread).
+ *               GC-managed code (gt-cc without --gt-no-gc) polls in every
+ *               function as if it were SS_SAFEPOINTS
+ *               (insert-safepoint-polls<all>), so that a collection never
+ *               waits forever for a thread spinning in a loop without calls.
+ *   SS_NO_SAFEPOINTS
+ *               keeps such a function from polling: for code that may run
+ *               where the mailbox register holds no mailbox, such as a
+ *               callback from code that does not keep the register reserved
+ *               (a comparison function for libc's qsort), or a function run
+ *               by a thread the program creates itself. (Static
+ *               constructors and destructors and the runtime's hooks never
+ *               poll; gt-cc links programs so that main, and what it calls
+ *               outside gt_run, runs with a mailbox whose polls never fire.)
  *
  * Only the values live across a switch are saved, by the register
  * allocator: a switch costs a handful of instructions.
@@ -76,9 +89,17 @@ void __swapstack_set_mailbox(uintptr_t mailbox) SS_NOEXCEPT;
 
 #define SS_ENTRY __attribute__((annotate("swapstack_entry"), used))
 #define SS_SAFEPOINTS __attribute__((annotate("safepoint_polls")))
+#define SS_NO_SAFEPOINTS __attribute__((annotate("no_safepoint_polls")))
 
-static inline uintptr_t ss_mailbox(void) { return __swapstack_get_mailbox(); }
-static inline void ss_set_mailbox(uintptr_t mailbox) {
+/* Always inlined and never polled: the runtime's poll reads the mailbox with
+ * ss_mailbox(), so a poll in it would call itself (at -O0, where nothing
+ * else inlines it). */
+static inline __attribute__((always_inline)) SS_NO_SAFEPOINTS uintptr_t
+ss_mailbox(void) {
+  return __swapstack_get_mailbox();
+}
+static inline __attribute__((always_inline)) SS_NO_SAFEPOINTS void
+ss_set_mailbox(uintptr_t mailbox) {
   __swapstack_set_mailbox(mailbox);
 }
 
