@@ -260,10 +260,10 @@ void gc_stop_executor(Executor *e);
 bool gc_safepoint();
 // GT_GC_TORTURE at polls and switches (gc/torture.cpp), called only while
 // gc::torture_every is set: before resuming t (its polls take the slow
-// path); from that slow path (whether it collected); after a thread parked
+// path); from that slow path (collects every Nth time); after a thread parked
 // or yielded on e (asks for a collection every Nth time).
 void gc_torture_resume(Thread *t);
-bool gc_torture_poll(Thread *t);
+void gc_torture_poll(Thread *t);
 void gc_torture_switch(Executor *e);
 void gc_run_start(const gt_config *config, uint32_t executors); // gt_run
 void gc_executor_gone(Executor *e); // left its scheduler loop

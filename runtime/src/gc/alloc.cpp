@@ -28,7 +28,6 @@ namespace {
 // No object is this large on any machine: a larger request is an error
 // (an overflowed size), not an exhaustion.
 constexpr size_t kMaxObject = size_t(1) << 47;
-std::atomic<uint64_t> torture_count{0};
 
 uintptr_t init_object(uintptr_t p, const gt_type *t, size_t len) {
   if (is_array_type(t)) {
@@ -91,10 +90,7 @@ uintptr_t alloc_slow(const gt_type *t, size_t bytes) {
   size_t len = check_request(t, bytes);
   heap_ensure();
   uint64_t seen = collections.load(std::memory_order_acquire);
-  if (heap.torture &&
-      (torture_count.fetch_add(1, std::memory_order_relaxed) + 1) %
-              heap.torture ==
-          0) {
+  if (torture_every && torture_alloc()) {
     collect(self);
     seen = collections.load(std::memory_order_acquire);
   }
@@ -113,7 +109,7 @@ uintptr_t alloc_slow(const gt_type *t, size_t bytes) {
     uintptr_t p = mb.alloc_ptr;
     if (p && l.tlab_end - p >= n) {
       mb.alloc_ptr = p + n;
-      mb.alloc_limit = heap.torture ? p + n : l.tlab_end;
+      mb.alloc_limit = torture_every ? p + n : l.tlab_end;
       return init_object(p, t, len);
     }
     bool collected = collections.load(std::memory_order_acquire) != seen;
@@ -132,7 +128,7 @@ uintptr_t alloc_slow(const gt_type *t, size_t bytes) {
     l.tlab_start = b;
     l.tlab_end = b + kBlockBytes;
     mb.alloc_ptr = b;
-    mb.alloc_limit = heap.torture ? b : l.tlab_end;
+    mb.alloc_limit = torture_every ? b : l.tlab_end;
   }
 }
 } // namespace

@@ -95,7 +95,6 @@ void heap_init() {
   heap.limit = limit;
   if (const char *s = getenv("GT_GC_GROWTH"); s && *s)
     heap.growth = unsigned(atoi(s)) ? unsigned(atoi(s)) : 100;
-  heap.torture = torture_every; // read by gc_run_start (torture.cpp)
   if (const char *s = getenv("GT_GC_VERIFY"); s && *s && *s != '0')
     heap.verify = true;
   if (const char *s = getenv("GT_GC_HUGEPAGES"); s && *s == '0')

@@ -97,7 +97,6 @@ struct Heap {
   size_t live = 0; // bytes the last collection left
   unsigned growth = 100;
   std::atomic<size_t> alloc_since{0};
-  uint64_t torture = 0; // GT_GC_TORTURE: collect every Nth slow path
   bool verify = false;  // GT_GC_VERIFY
   std::atomic<bool> ready{false};
 };
@@ -200,8 +199,10 @@ void request(Executor *e);
 // Asks for a collection and stops the calling green thread until it is
 // over (or joins one that is being asked for).
 void collect(Thread *self);
-// GT_GC_TORTURE at polls and switches (torture.cpp); read by gc_run_start.
+// GT_GC_TORTURE=N (torture.cpp; gc::torture_every, internal.h): read by
+// gc_run_start; whether this allocation slow path is an Nth one.
 void torture_configure();
+bool torture_alloc();
 
 // --- the parallel copy (copy.cpp)
 void copy_prepare(uint32_t workers); // serial, before the copy

@@ -2,7 +2,7 @@
 //
 // Torture mode makes collections happen where the compiler's and the
 // runtime's bookkeeping is most fragile, far more often than any budget
-// would: every Nth allocation slow path (alloc.cpp), and here
+// would: every Nth allocation slow path (alloc.cpp asks torture_alloc), and
 // - every Nth safepoint poll: while torture is on, the scheduler sets
 //   GT_SIGNAL_GC in the mailbox of every thread it resumes and the poll's
 //   slow path sets it again, so every poll of compiled code takes the slow
@@ -26,7 +26,7 @@ namespace gc {
 uint64_t torture_every;
 
 namespace {
-std::atomic<uint64_t> polls{0}, switches{0};
+std::atomic<uint64_t> allocs{0}, polls{0}, switches{0};
 
 bool nth(std::atomic<uint64_t> &counter) {
   return (counter.fetch_add(1, std::memory_order_relaxed) + 1) %
@@ -40,6 +40,8 @@ void torture_configure() {
   torture_every = s && *s ? strtoull(s, nullptr, 10) : 0;
 }
 
+bool torture_alloc() { return nth(allocs); }
+
 } // namespace gc
 
 using namespace gc;
@@ -48,19 +50,13 @@ void gc_torture_resume(Thread *t) {
   __atomic_fetch_or(&t->mb.signals, GT_SIGNAL_GC, __ATOMIC_RELAXED);
 }
 
-bool gc_torture_poll(Thread *t) {
+void gc_torture_poll(Thread *t) {
   // The heap exists once anything was allocated; before that there is
   // nothing to collect, and collect() must not set it up from a poll.
-  if (!heap.ready.load(std::memory_order_acquire)) {
+  if (heap.ready.load(std::memory_order_acquire) && nth(polls))
+    collect(t); // the resume sets the bit again
+  else
     gc_torture_resume(t);
-    return false;
-  }
-  if (!nth(polls)) {
-    gc_torture_resume(t);
-    return false;
-  }
-  collect(t); // the resume sets the bit again
-  return true;
 }
 
 void gc_torture_switch(Executor *e) {
