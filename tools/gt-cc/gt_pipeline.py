@@ -21,11 +21,15 @@ swapstack_c_object() compiles through gt-cc, and the executed-test tool
              functions only in the runtime's own code; the write barrier (the runtime's
              gc.write_barrier_* hooks inlined for the stores into GC
              memory, logged in groups between safepoints, gc-barriers);
-             the allocation hooks inlined (inline-gc-allocs: they stay calls
-             until gc-barriers has seen where objects are allocated); the
-             "swapstack" GC strategy for
-             every function that handles GC pointers (gc-prepare), whose
-             calls, polls' slow paths and switches become statepoints
+             the "swapstack" GC strategy for every function that handles
+             GC pointers, and errors for what the collector cannot support
+             (gc-prepare); the allocation hooks inlined (inline-gc-allocs:
+             they stay calls until gc-barriers has seen where objects are
+             allocated), with the mailbox register read once between the
+             points where it may change and its accesses in an alias scope
+             of their own, so that GVN (-O1 and up) keeps the mailbox's
+             fields in registers between safepoints; calls, polls' slow
+             paths and switches made statepoints
              (rewrite-statepoints-for-gc); the hooks deleted once inlined
              (strip-gc-hooks);
   llc        managed code: the mailbox register reserved; statepoints
@@ -34,9 +38,18 @@ swapstack_c_object() compiles through gt-cc, and the executed-test tool
 
 OPT_PIPELINE = ("swapstack-safe-tls,function(mem2reg),lower-gc-builtins,"
                 "default<O{O}>,lower-swapstack-builtins,insert-safepoint-polls"
-                "{POLLS}{BARRIERS},inline-gc-allocs{GC},strip-gc-hooks")
+                "{POLLS}{BARRIERS}{PREPARE},inline-gc-allocs{CSE}{STATEPOINTS},"
+                "strip-gc-hooks")
 BARRIER_PASS = ",gc-barriers"
-GC_PASSES = ",gc-prepare,rewrite-statepoints-for-gc"
+# gc-prepare runs before inline-gc-allocs: it rejects integers converted into
+# GC pointers, which the inlined allocation hooks make of the addresses they
+# allocate.
+PREPARE_PASS = ",gc-prepare"
+# After inline-gc-allocs, which makes the mailbox register's reads one value
+# and scopes the accesses through it: the mailbox's fields loaded once between
+# safepoints (§4(d) of issue 13).
+CSE_PASS = ",function(gvn)"
+STATEPOINT_PASS = ",rewrite-statepoints-for-gc"
 
 
 def opt_pipeline(level="2", gc=True, barriers=True, poll_all=None):
@@ -54,10 +67,13 @@ def opt_pipeline(level="2", gc=True, barriers=True, poll_all=None):
     if gc and barriers:
         barrier = (BARRIER_PASS + "<no-opt>" if barriers == "no-opt"
                    else BARRIER_PASS)
+    optimize = level not in ("0",)
     return (OPT_PIPELINE.replace("{O}", level)
             .replace("{POLLS}", "<all>" if poll_all else "")
             .replace("{BARRIERS}", barrier)
-            .replace("{GC}", GC_PASSES if gc else ""))
+            .replace("{PREPARE}", PREPARE_PASS if gc else "")
+            .replace("{CSE}", CSE_PASS if gc and optimize else "")
+            .replace("{STATEPOINTS}", STATEPOINT_PASS if gc else ""))
 
 
 def clang_flags(runtime_include, hooks=True):

@@ -3,9 +3,10 @@
  * allocation, GC pointers held only in locals (the compiler records them in
  * stack maps) across allocations that collect, across a park inside the
  * runtime (the thread's stack is scanned while it is suspended) and across
- * forced collections, and a derived pointer (into an object) kept across
- * collections. Every value is checked after the collections; the program
- * prints what it counted and exits non-zero on any mismatch. Run it also with
+ * forced collections, a derived pointer (into an object) kept across
+ * collections, and GC pointers in a frame with a variable-length array. Every
+ * value is checked after the collections; the program prints what it
+ * counted and exits non-zero on any mismatch. Run it also with
  * GT_GC_TORTURE=N and GT_GC_VERIFY=1 (scripts/run-tests.py does).
  */
 #include <gt/gt.h>
@@ -58,6 +59,35 @@ static void churn(int n) {
   }
 }
 
+/* A frame with a variable-length array (a dynamic alloca: its size is not
+ * known when it is compiled and its stack pointer moves) that holds GC
+ * pointers in locals across a forced collection: the stack map addresses
+ * the slots from the frame pointer, so the collector finds and updates them.
+ * Returns the mismatches. */
+static long vla_frame(node_ref tree, long base, int n) {
+  long buf[n];
+  for (int i = 0; i < n; ++i)
+    buf[i] = base * 3 + i;
+  node_ref fresh = gt_new(struct node);
+  fresh->key = base + 77777;
+  node_ref GT_GC *pair = gt_new_array(node_ref, 2);
+  pair[0] = tree;
+  pair[1] = fresh;
+  struct gt_gc_stats before, after;
+  gt_gc_stats(&before);
+  gt_gc_collect();
+  churn(n);
+  gt_gc_stats(&after);
+  long bad = after.collections > before.collections ? 0 : 1;
+  for (int i = 0; i < n; ++i)
+    if (buf[i] != base * 3 + i)
+      ++bad;
+  if (fresh->key != base + 77777 || pair[1] != fresh || pair[0] != tree ||
+      tree->key != base)
+    ++bad;
+  return bad;
+}
+
 static void worker(void *arg) {
   long id = (long)(intptr_t)arg;
   long base = id * 100000;
@@ -96,6 +126,7 @@ static void worker(void *arg) {
   }
   if (gt_gc_array_len(vec) != VEC)
     ++bad;
+  bad += vla_frame(tree, base, 5 + (int)id * 7);
   gt_mutex_lock(&lock);
   failures += bad;
   checked_nodes += count;
