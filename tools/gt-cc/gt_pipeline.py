@@ -52,7 +52,8 @@ CSE_PASS = ",function(gvn)"
 STATEPOINT_PASS = ",rewrite-statepoints-for-gc"
 
 
-def opt_pipeline(level="2", gc=True, barriers=True, poll_all=None):
+def opt_pipeline(level="2", gc=True, barriers=True, poll_all=None,
+                 mailbox_cse=True):
     """The opt -passes= string for optimisation level 0-3, s or z. gc=False
     for the runtime's own code (the collector itself), whose functions must
     not become GC-managed: no statepoints, no stack maps (and no barriers).
@@ -60,7 +61,8 @@ def opt_pipeline(level="2", gc=True, barriers=True, poll_all=None):
     what it costs; barriers="no-opt" keeps one log entry per store, emitted
     right after it (gc-barriers<no-opt>), for measuring its optimizations.
     poll_all (default: gc) polls every function, not only SS_SAFEPOINTS
-    ones."""
+    ones. mailbox_cse=False drops the GVN after inline-gc-allocs, for
+    measuring what keeping the mailbox's fields in registers saves."""
     if poll_all is None:
         poll_all = gc
     barrier = ""
@@ -72,7 +74,8 @@ def opt_pipeline(level="2", gc=True, barriers=True, poll_all=None):
             .replace("{POLLS}", "<all>" if poll_all else "")
             .replace("{BARRIERS}", barrier)
             .replace("{PREPARE}", PREPARE_PASS if gc else "")
-            .replace("{CSE}", CSE_PASS if gc and optimize else "")
+            .replace("{CSE}",
+                     CSE_PASS if gc and optimize and mailbox_cse else "")
             .replace("{STATEPOINTS}", STATEPOINT_PASS if gc else ""))
 
 

@@ -164,6 +164,14 @@ static inline size_t gt_gc_array_len(const void GT_GC *p) {
   return (size_t)(((const uintptr_t GT_GC *)p)[-4] >> 3);
 }
 
+/* The object's address now, as an integer: for printing and tests, never to
+ * keep (the collector moves objects and does not update integers; gc-prepare
+ * rejects converting one back). A cast `(uintptr_t)p` is the same value where
+ * it is computed, but the optimizer may compute it once for several casts of
+ * the same variable, before a safepoint at which the object moved; this call
+ * is made where it is written. */
+uintptr_t gt_gc_address(const void GT_GC *p);
+
 /* --- allocation
  * Each returns a zeroed object (null is never returned: exhausting the heap
  * is a fatal error naming the thread, the request and the heap's figures).

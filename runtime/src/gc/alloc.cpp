@@ -161,6 +161,10 @@ void GT_GC *gt_gc_alloc(const gt_type *t, size_t bytes) {
   return (void GT_GC *)alloc_slow(t, bytes);
 }
 
+uintptr_t gt_gc_address(const void GT_GC *p) {
+  return reinterpret_cast<uintptr_t>(p);
+}
+
 void GT_GC *gt_gc_alloc_array(const gt_type *t, size_t n) {
   self_or_die("gt_gc_alloc_array");
   if (const char *why = check_type(t))
