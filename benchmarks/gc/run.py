@@ -38,7 +38,15 @@ two tables.
    during a concurrent collection: the entries logged and the flushes. The
    target is a barrier cost <= 5% of the kernel's time.
 
-  run.py --build BUILD_DIR [--quick] [--only binarytrees,gcbench,pause,wbarrier]
+4. The mailbox's fields kept in registers between safepoints (gt only):
+   binary-trees and GCBench built as usual and with --gt-no-mailbox-cse (no
+   GVN after inline-gc-allocs, so every inline allocation loads alloc_ptr and
+   alloc_limit again): the loads of the two fields in the benchmark's own
+   code (gt-cc -S, X86-64: 16(%r14) and 24(%r14)) and the CPU time, median
+   of --runs runs, the builds interleaved.
+
+  run.py --build BUILD_DIR [--quick]
+         [--only binarytrees,gcbench,pause,wbarrier,mailbox]
          [--runs N] [--long SECONDS] [--barrier-runs N]
 """
 import argparse
@@ -342,13 +350,58 @@ def wbarrier_table(args, out):
     return ok
 
 
+MAILBOX_LOAD = re.compile(r"^\s*movq\s+(16|24)\(%r14\), %")
+
+
+def mailbox_loads(gt_cc, source, flags):
+    """Loads of alloc_ptr/alloc_limit in the X86-64 assembly of source."""
+    with tempfile.TemporaryDirectory() as tmp:
+        asm = os.path.join(tmp, "out.s")
+        subprocess.run([gt_cc, "-O2", "-S", *flags, source, "-o", asm], check=True)
+        with open(asm) as f:
+            return sum(1 for line in f if MAILBOX_LOAD.match(line))
+
+
+def mailbox_table(args, out):
+    gt_cc = os.path.join(os.path.abspath(args.build), "bin", "gt-cc")
+    runs = 1 if args.quick else max(args.runs, 5)
+    bt_depth = 16 if args.quick else 20
+    gcb_depth = 14 if args.quick else 16
+    rows = [(f"binary-trees {bt_depth}, 1 worker", "binarytrees", [str(bt_depth), "1"],
+             expected_binarytrees(bt_depth)),
+            (f"GCBench {gcb_depth}", "gcbench", [str(gcb_depth)],
+             expected_gcbench(gcb_depth))]
+    print(f"mailbox fields in registers: {runs} runs per build (interleaved)")
+    print(f"{'benchmark':26} {'build':18} {'loads':>6} {'cpu s med':>10} {'min':>8} {'vs no-cse':>10}")
+    ok = True
+    for label, prog, pargs, want in rows:
+        builds = [("default", f"gc-{prog}-gt", []),
+                  ("--gt-no-mailbox-cse", f"gc-{prog}-gt-nocse", ["--gt-no-mailbox-cse"])]
+        times = {b: [] for b, _, _ in builds}
+        for _ in range(runs):
+            for b, exe, _ in builds:
+                wall, cpu, rss, faults, stdout, stderr, code = run_once(
+                    [os.path.join(out, exe)] + pargs)
+                if code != 0 or stdout != want:
+                    print(f"{label} {b}: FAILED (exit {code})")
+                    return False
+                times[b].append(cpu)
+        base = statistics.median(times["--gt-no-mailbox-cse"])
+        for b, exe, flags in builds:
+            loads = mailbox_loads(gt_cc, os.path.join(HERE, f"{prog}.c"), flags)
+            med = statistics.median(times[b])
+            print(f"{label:26} {b:18} {loads:6} {med:10.3f} {min(times[b]):8.3f} "
+                  f"{(med / base - 1) * 100:+9.1f}%")
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True, help="the project's build directory")
     ap.add_argument("--quick", action="store_true",
                     help="small sizes (binary-trees 16, GCBench 14), 1 run")
     ap.add_argument("--only", default="",
-                    help="comma-separated: binarytrees, gcbench, pause, wbarrier "
+                    help="comma-separated: binarytrees, gcbench, pause, wbarrier, mailbox "
                          "(default: all)")
     ap.add_argument("--runs", type=int, default=3, help="runs per program (median)")
     ap.add_argument("--long", type=float, default=300.0,
@@ -381,6 +434,9 @@ def main():
         if not only or only - {"wbarrier"}:
             print()
         ok = wbarrier_table(args, out) and ok
+    if not only or "mailbox" in only:
+        print()
+        ok = mailbox_table(args, out) and ok
     load1 = os.getloadavg()
     print(f"load average at end {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
     return 0 if ok else 1
