@@ -137,6 +137,9 @@ struct Thread {
   uintptr_t gc_cases = 0;
   uintptr_t *gc_slots = nullptr;
   size_t gc_nslots = 0;
+  // The concurrent stack scan's word (gc/threadscan.cpp): cycle << 2 |
+  // state; a word of an older cycle means not scanned in the current one.
+  std::atomic<uint64_t> gc_word{0};
 
   // The thread's own wait-queue entry for a new wait episode `gen`.
   Waiter *own_waiter(uint64_t g) {
@@ -153,7 +156,10 @@ struct Executor;
 
 // Park reasons, the first word a thread sends its scheduler. kGCStop: the
 // thread stops for a collection (gc/collect.cpp) and is requeued.
-enum SwitchReason : uintptr_t { kYield = 1, kPark, kExit, kSpawn, kGCStop };
+// kGCHandshake: the thread's stack is to be scanned (gc/threadscan.cpp); its
+// scheduler resumes it at once, through the resume barrier, which scans it.
+enum SwitchReason : uintptr_t { kYield = 1, kPark, kExit, kSpawn, kGCStop,
+                                kGCHandshake };
 
 // An unlock the scheduler runs after saving a parking thread's context.
 struct Unlock {
@@ -233,6 +239,11 @@ bool share_assign(Thread *t);  // at spawn: t->shared, t->stack
 // another thread runs on it.
 bool share_acquire(Thread *t, const void *entry);
 void share_release(Thread *t, bool exited); // after t switched back
+// Holds t's shared stack for a scan of t, which is suspended: no thread runs
+// on the stack and no eviction moves its bytes until share_unpin. False if
+// the stack is busy.
+bool share_pin(Thread *t);
+void share_unpin(Thread *t);
 void share_fini();                          // gt_run's end
 
 // Threads table (threads.cpp).
@@ -247,7 +258,21 @@ uint64_t thread_next_id(Executor *e);
 namespace gc {
 extern std::atomic<uint32_t> phase; // gc::Phase; nonzero: a collection runs
 extern uint64_t torture_every;      // GT_GC_TORTURE=N, or 0
-}
+// The concurrent stack scan (gc/threadscan.cpp, whose protocol this is).
+extern std::atomic<bool> scan_on; // a scan cycle is running
+uint64_t scan_born_word();        // Thread::gc_word of a thread made now
+// The resume barrier: after storing t's status Running (seq_cst), if
+// scan_on (seq_cst): claims t, or waits while a sweep holds it. With the
+// claim held, the scheduler scans t once its stack is in place
+// (scan_resumed), or gives the claim back if it cannot take the stack.
+struct ScanClaim {
+  uint64_t cycle = 0, old = 0;
+  bool held = false;
+};
+ScanClaim scan_resume(Thread *t);
+void scan_resumed(Thread *t, const ScanClaim &cl);
+void scan_unclaim(Thread *t, const ScanClaim &cl);
+} // namespace gc
 // Whether a collection asks the executors to stop; one relaxed load.
 inline bool gc_requested() {
   return gc::phase.load(std::memory_order_relaxed) != 0;

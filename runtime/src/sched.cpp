@@ -282,18 +282,31 @@ static void schedule(Executor *e) {
   Thread *t = find_runnable(e);
   Thread *gc_stopped = nullptr; // the thread that last stopped for a collection
   while (t) {
+    // The resume barrier of a concurrent stack scan (gc/threadscan.cpp):
+    // Running, then scan_on, both seq_cst, before anything touches the
+    // thread's stack or its saved copy. A scan's sweep reads them in the
+    // other order, so either we see the scan and wait for or take its claim,
+    // or it sees Running and leaves the thread to us.
+    t->status.store(Status::Running, std::memory_order_seq_cst);
+    gc::ScanClaim scan;
+    if (gc::scan_on.load(std::memory_order_seq_cst))
+      scan = gc::scan_resume(t);
     if (t->shared && !share_acquire(t, (const void *)gt_thread_entry)) {
       // Another thread runs on its shared stack elsewhere (share.cpp): try
       // again later.
+      if (scan.held)
+        gc::scan_unclaim(t, scan);
+      t->status.store(Status::Runnable, std::memory_order_relaxed);
       sched.global.put(t);
       t = find_runnable(e);
       continue;
     }
     e->current = t;
     t->mb.executor_id = e->id;
-    t->status.store(Status::Running, std::memory_order_relaxed);
     if (!t->shared && t->saved)
       stack_restore(t);
+    if (scan.held) // in place now: the stack is ours, the thread not running
+      gc::scan_resumed(t, scan);
     e->running.store(t, std::memory_order_release);
     // A thread that goes on after stopping for a collection keeps its time
     // slice (preempt.cpp): were that a new resume, a thread that collections
@@ -355,6 +368,11 @@ static void schedule(Executor *e) {
       t->status.store(Status::Runnable, std::memory_order_relaxed);
       e->rq.put(t, true, sched.global);
       gc_stopped = t;
+      break;
+    case kGCHandshake: // on again at once, through the resume barrier
+      t->status.store(Status::Runnable, std::memory_order_relaxed);
+      next = t;
+      gc_stopped = t; // keeps its time slice
       break;
     default:
       fatal("scheduler: thread %llu switched back with reason %lu",

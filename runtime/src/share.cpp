@@ -125,6 +125,18 @@ bool share_acquire(Thread *t, const void *entry) {
   return true;
 }
 
+bool share_pin(Thread *t) {
+  auto *s = static_cast<SharedStack *>(t->shared);
+  uint32_t free = 0;
+  return s->busy.compare_exchange_strong(free, 1, std::memory_order_acquire,
+                                         std::memory_order_relaxed);
+}
+
+void share_unpin(Thread *t) {
+  static_cast<SharedStack *>(t->shared)->busy.store(0,
+                                                    std::memory_order_release);
+}
+
 void share_release(Thread *t, bool exited) {
   auto *s = static_cast<SharedStack *>(t->shared);
   if (exited) {

@@ -101,6 +101,8 @@ Thread *thread_new(Executor *e) {
   t->shared = nullptr;
   t->saved = nullptr;
   t->park_word.store(0, std::memory_order_relaxed);
+  // Nothing to scan yet: born scanned for a scan cycle that runs now.
+  t->gc_word.store(gc::scan_born_word(), std::memory_order_relaxed);
   return t;
 }
 

@@ -217,6 +217,13 @@ int main() {
       "gt_gc_collect called outside a green thread");
 
   expect_death(
+      "GT_GC names the collectors it knows",
+      [] {
+        setenv("GT_GC", "parallel", 1);
+        run_limited(kLimit, "t", within_limit);
+      },
+      "GT_GC='parallel': expected 'stw' or 'concurrent'");
+  expect_death(
       "GT_GC_VERIFY: a root that is no object",
       [] {
         setenv("GT_GC_VERIFY", "1", 1);

@@ -102,41 +102,6 @@ void next_copy_block(Local &l) {
   l.end = a + kBlockBytes;
 }
 
-// One object as a walk or a copy sees it, from one read of its header.
-struct Obj {
-  uintptr_t start;   // its first header word
-  uintptr_t payload; // what GC pointers point to
-  uintptr_t end;     // its rounded end: the next object's start
-  const gt_type *t;
-  size_t count; // elements (1 for a plain object)
-};
-
-inline Obj obj(uintptr_t start, uintptr_t payload, const gt_type *t,
-               size_t count, size_t bytes) {
-  return Obj{start, payload, payload + round_up(bytes, kAlign), t, count};
-}
-
-// The object whose header starts at `x` (a walk of to-space).
-inline Obj obj_at(uintptr_t x) {
-  uintptr_t w0 = *reinterpret_cast<const uintptr_t *>(x);
-  if (!(w0 & 1)) { // a plain object: w0 is its descriptor
-    auto *t = reinterpret_cast<const gt_type *>(w0);
-    return obj(x, x + GT_GC_HEADER, t, 1, t->size);
-  }
-  uintptr_t p = x + GT_GC_ARRAY_HEADER;
-  const gt_type *t = type_of(p);
-  return obj(x, p, t, w0 >> 3, (w0 >> 3) * t->size);
-}
-
-// The object whose payload is `p`.
-inline Obj obj_of(uintptr_t p) {
-  const gt_type *t = type_of(p);
-  if (!is_array_type(t))
-    return obj(p - GT_GC_HEADER, p, t, 1, t->size);
-  size_t len = array_len(p);
-  return obj(p - GT_GC_ARRAY_HEADER, p, t, len, len * t->size);
-}
-
 // Copies `n` payload bytes (a multiple of 16): the usual small sizes inline.
 inline void copy_payload(void *to, const void *from, size_t n) {
   switch (n) {

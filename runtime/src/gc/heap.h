@@ -1,10 +1,12 @@
-// gc/heap.h: the collector's internal interface: object layout helpers, the
-// block heap (heap.cpp), the large-object space (large.cpp), per-executor
-// allocation and copying state, and the phases of a collection
-// (collect.cpp, copy.cpp, verify.cpp). See docs/gc.md.
+// gc/heap.h: the collector's internal interface: the block heap
+// (heap.cpp), the large-object space (large.cpp), per-executor allocation
+// and copying state, the stop of the world (world.cpp), statistics
+// (stats.cpp) and the phases of a collection (collect.cpp, copy.cpp,
+// verify.cpp). Objects are gc/object.h's. See docs/gc.md.
 #pragma once
 
 #include "../executor.h"
+#include "object.h"
 
 #include <gt/gc.h>
 
@@ -13,54 +15,6 @@
 #include <cstdint>
 
 namespace gt::gc {
-
-// --- object layout (gt/gc.h)
-
-constexpr size_t kAlign = GT_GC_ALIGN;
-inline size_t round_up(size_t n, size_t to) { return (n + to - 1) & ~(to - 1); }
-
-inline uintptr_t &desc_word(uintptr_t payload) {
-  return reinterpret_cast<uintptr_t *>(payload)[-2];
-}
-inline std::atomic<uintptr_t> &fwd_word(uintptr_t payload) {
-  return *reinterpret_cast<std::atomic<uintptr_t> *>(payload - 8);
-}
-inline const gt_type *type_of(uintptr_t payload) {
-  return reinterpret_cast<const gt_type *>(desc_word(payload));
-}
-inline bool is_array_type(const gt_type *t) {
-  return t->version_flags & GT_TYPE_ARRAY;
-}
-inline size_t array_len(uintptr_t payload) {
-  return reinterpret_cast<uintptr_t *>(payload)[-4] >> 3;
-}
-inline size_t header_bytes(const gt_type *t) {
-  return is_array_type(t) ? GT_GC_ARRAY_HEADER : GT_GC_HEADER;
-}
-inline size_t payload_bytes(uintptr_t payload) {
-  const gt_type *t = type_of(payload);
-  return is_array_type(t) ? array_len(payload) * t->size : t->size;
-}
-// Bytes from the object's first header word to its rounded end.
-inline size_t object_bytes(uintptr_t payload) {
-  const gt_type *t = type_of(payload);
-  return header_bytes(t) + round_up(payload_bytes(payload), kAlign);
-}
-inline uintptr_t object_start(uintptr_t payload) {
-  return payload - header_bytes(type_of(payload));
-}
-// The payload of the object whose header starts at `start` (a heap walk).
-inline uintptr_t payload_at(uintptr_t start) {
-  return start + (*reinterpret_cast<uintptr_t *>(start) & 1 ? GT_GC_ARRAY_HEADER
-                                                            : GT_GC_HEADER);
-}
-inline const char *type_name(const gt_type *t) {
-  return t && t->name ? t->name : "?";
-}
-
-// A descriptor the collector can rely on (version 1, gt/gc.h); null when
-// valid, else what is wrong with it.
-const char *check_type(const gt_type *t);
 
 // --- the block heap (heap.cpp)
 //
@@ -167,7 +121,7 @@ void roots_unlock();
 void ***root_table();
 size_t root_table_size();
 
-// --- per-executor state (collect.cpp)
+// --- per-executor state (collect.cpp; arrived and gone are world.cpp's)
 // The part of an executor's allocation block that the scheduler does not
 // hand over (Executor::tlab_ptr/tlab_limit are the part it does), and the
 // executor's copying state during a collection.
@@ -187,7 +141,54 @@ Local &local(Executor *e);
 // Retires e's allocation block (counting what was allocated in it): the
 // bump pointer is in the mailbox of e's running thread, if any, else in e.
 void tlab_retire(Executor *e, Local &l);
-void count_large_alloc(size_t bytes); // for gt_gc_stats
+void count_large_alloc(size_t bytes); // for gt_gc_stats (stats.cpp)
+
+// --- stopping the world (world.cpp; the protocol is there)
+void world_reset();                 // gt_run's start
+void world_signal(Executor *self);  // GT_SIGNAL_GC to the running threads
+void world_wake();                  // wakes the executors waiting in world_*
+// A scheduler arrives while `phase` is Stopping and waits for every
+// executor; the leader runs prepare(workers) alone. Returns the number of
+// executors that arrived, the collection's workers.
+uint32_t world_stop(Executor *e, void (*prepare)(uint32_t workers));
+// After an executor's share of the work: the last of the workers runs
+// `finish` alone, which must set `phase` to Idle and count the collection;
+// the others return once `collections` has passed `n`.
+void world_finish(uint64_t n, void (*finish)());
+void world_executor_gone(Executor *e); // left its scheduler loop
+
+// --- statistics (stats.cpp)
+extern bool trace; // GT_GC_TRACE
+void stats_configure();
+void stats_collection(uint64_t n, uint64_t copied, uint64_t live,
+                      uint64_t pause_start, uint64_t pause);
+void stats_run_end(uint64_t allocated); // by the executors of a gt_run
+
+// --- scanning suspended stacks while threads run (threadscan.cpp; the
+// protocol is there)
+// Scans one thread's stack; the thread does not run, and its stack's bytes
+// do not move, until scan() returns.
+struct ThreadScanner {
+  virtual void scan(Thread *t) = 0;
+
+protected:
+  ~ThreadScanner() = default;
+};
+// Starts a cycle with `s`; returns its number. (scan_on and the resume
+// barrier are declared in internal.h, for the scheduler.)
+uint64_t scan_begin(ThreadScanner *s);
+// Claims and scans every suspended thread not scanned in this cycle; returns
+// how many are left (running, or claimed by others). 0: the cycle's scan is
+// complete.
+size_t scan_sweep();
+// Asks the running threads that are not scanned yet to switch out at their
+// next poll (kGCHandshake), so that their schedulers scan them.
+void scan_handshake(Executor *self);
+// From a poll whose GT_SIGNAL_GC was set, when no collection stops the
+// world: switches out for a scan if the thread is not scanned yet; whether
+// it did.
+bool scan_handshake_self();
+void scan_end();
 
 // --- collections (collect.cpp)
 enum Phase : uint32_t { kIdle, kStopping, kPreparing, kCollecting, kFlipping };

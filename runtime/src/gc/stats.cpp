@@ -1,0 +1,79 @@
+// gc/stats.cpp: what the collector counts (gt_gc_stats) and prints
+// (GT_GC_TRACE=1): collections, bytes allocated and copied, the live size,
+// and the pause log, a ring of the last GT_GC_PAUSE_LOG pauses.
+//
+// Bytes allocated are counted where they are cheap to count: an executor's
+// allocation block when it is retired (Local::allocated, written by its
+// executor, read here without a lock), large objects as they are mapped,
+// and the executors of earlier gt_runs at the run's end. Everything else is
+// written once per collection, by the collector alone, under stats_lk.
+#include "heap.h"
+
+#include <cstdlib>
+
+namespace gt::gc {
+
+bool trace;
+
+namespace {
+SpinLock stats_lk;
+struct gt_gc_stats stats;
+uint64_t allocated_before; // by executors of earlier gt_runs
+std::atomic<uint64_t> large_allocated{0};
+} // namespace
+
+void stats_configure() {
+  const char *t = getenv("GT_GC_TRACE");
+  trace = t && *t && *t != '0';
+}
+
+void count_large_alloc(size_t bytes) {
+  large_allocated.fetch_add(bytes, std::memory_order_relaxed);
+}
+
+void stats_collection(uint64_t n, uint64_t copied, uint64_t live,
+                      uint64_t pause_start, uint64_t pause) {
+  stats_lk.lock();
+  stats.collections = n;
+  stats.bytes_copied += copied;
+  stats.live_bytes = live;
+  stats.pause_total_ns += pause;
+  if (pause > stats.pause_max_ns)
+    stats.pause_max_ns = pause;
+  stats.pauses[(n - 1) % GT_GC_PAUSE_LOG] = gt_gc_pause{pause_start, pause, n};
+  stats_lk.unlock();
+}
+
+void stats_run_end(uint64_t allocated) {
+  stats_lk.lock();
+  allocated_before += allocated;
+  stats_lk.unlock();
+}
+
+} // namespace gt::gc
+
+using namespace gt;
+using namespace gt::gc;
+
+extern "C" void gt_gc_stats(struct gt_gc_stats *out) {
+  uint64_t running = 0;
+  if (locals) // approximate while threads allocate: retired blocks only
+    for (uint32_t i = 0; i < sched.n; ++i)
+      running += __atomic_load_n(&locals[i].allocated, __ATOMIC_RELAXED);
+  stats_lk.lock();
+  uint64_t n = stats.collections;
+  out->collections = n;
+  out->bytes_allocated = allocated_before + running +
+                         large_allocated.load(std::memory_order_relaxed);
+  out->bytes_copied = stats.bytes_copied;
+  out->live_bytes = stats.live_bytes;
+  out->pause_total_ns = stats.pause_total_ns;
+  out->pause_max_ns = stats.pause_max_ns;
+  out->npauses = uint32_t(n < GT_GC_PAUSE_LOG ? n : GT_GC_PAUSE_LOG);
+  for (uint32_t i = 0; i < out->npauses; ++i) // oldest first
+    out->pauses[i] = stats.pauses[(n - out->npauses + i) % GT_GC_PAUSE_LOG];
+  stats_lk.unlock();
+  out->heap_bytes = heap_bytes();
+  out->heap_limit = heap.limit;
+  out->large_bytes = heap.large_bytes.load(std::memory_order_relaxed);
+}
