@@ -261,8 +261,9 @@ extern uint64_t torture_every;      // GT_GC_TORTURE=N, or 0
 // The concurrent stack scan (gc/threadscan.cpp, whose protocol this is).
 extern std::atomic<bool> scan_on; // a scan cycle is running
 uint64_t scan_born_word();        // Thread::gc_word of a thread made now
-// The resume barrier: after storing t's status Running (seq_cst), if
-// scan_on (seq_cst): claims t, or waits while a sweep holds it. With the
+// The resume barrier: after storing t's status Running, if scan_on (read
+// after a compiler barrier only; scan_begin pays for a process_barrier):
+// claims t, or waits while a sweep holds it. With the
 // claim held, the scheduler scans t once its stack is in place
 // (scan_resumed), or gives the claim back if it cannot take the stack.
 struct ScanClaim {
@@ -297,6 +298,11 @@ void gc_run_end();                  // gt_run's end
 // (gc/runtime_roots.cpp); unregister before freeing.
 bool gc_register_ref_chan(gt_chan *c); // false: out of memory
 void gc_unregister_ref_chan(gt_chan *c);
+
+// A full memory barrier on every thread of the process (procbarrier.cpp),
+// for the rare side of an asymmetric Dekker synchronization.
+void process_barrier();
+void process_barrier_fallback(bool on); // tests: the mprotect way, or not
 
 // Fatal errors naming the current green thread.
 [[noreturn]] void fatal(const char *fmt, ...)

@@ -283,13 +283,16 @@ static void schedule(Executor *e) {
   Thread *gc_stopped = nullptr; // the thread that last stopped for a collection
   while (t) {
     // The resume barrier of a concurrent stack scan (gc/threadscan.cpp):
-    // Running, then scan_on, both seq_cst, before anything touches the
-    // thread's stack or its saved copy. A scan's sweep reads them in the
-    // other order, so either we see the scan and wait for or take its claim,
-    // or it sees Running and leaves the thread to us.
-    t->status.store(Status::Running, std::memory_order_seq_cst);
+    // Running, then scan_on, before anything touches the thread's stack or
+    // its saved copy. scan_begin sets scan_on and then runs a barrier on
+    // every thread (process_barrier) before any sweep reads a status, so
+    // either we see the scan and wait for or take its claim, or the sweep
+    // sees Running and leaves the thread to us. Here that costs a compiler
+    // barrier, not a fence.
+    t->status.store(Status::Running, std::memory_order_relaxed);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
     gc::ScanClaim scan;
-    if (gc::scan_on.load(std::memory_order_seq_cst))
+    if (gc::scan_on.load(std::memory_order_acquire))
       scan = gc::scan_resume(t);
     if (t->shared && !share_acquire(t, (const void *)gt_thread_entry)) {
       // Another thread runs on its shared stack elsewhere (share.cpp): try

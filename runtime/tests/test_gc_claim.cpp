@@ -5,7 +5,7 @@
 // threshold). Each cycle is driven by the main green thread, which sweeps,
 // asks running threads for handshakes and yields (so that its own scheduler
 // scans it), while an OS thread sweeps too; every scheduler runs the resume
-// barrier.
+// barrier. Odd cycles start with process_barrier's mprotect fallback.
 //
 // The scanner records, per thread, the cycle of its last scan and how often
 // a cycle scanned it, marks the thread "being scanned" while it walks the
@@ -145,6 +145,9 @@ void main_thread(void *) {
     static uint8_t alive_at_start[kMaxSlots];
     for (int s = 0; s < kMaxSlots; ++s)
       alive_at_start[s] = uint8_t(records[s].alive.load(std::memory_order_acquire));
+    // Half the cycles start with the fallback of process_barrier (mprotect)
+    // instead of membarrier(2).
+    gt::process_barrier_fallback(k % 2 == 1);
     uint64_t c = uint64_t(k + 1); // scan_begin numbers cycles from 1
     current_cycle.store(c, std::memory_order_relaxed);
     CHECK(gt::gc::scan_begin(&scanner) == c);

@@ -13,11 +13,15 @@
 //    thread (a million parked threads cost nothing until they are scanned);
 //    kClaimed: someone is scanning it; kScanned: done. Threads made during a
 //    cycle are born scanned (thread_new): they hold nothing yet.
-// 2. scan_begin(c) publishes the cycle and the scanner, then sets `scan_on`
-//    (seq_cst).
+// 2. scan_begin(c) publishes the cycle and the scanner, sets `scan_on`, and
+//    runs a full barrier on every thread of the process (process_barrier:
+//    membarrier(2)) before any sweep starts.
 // 3. The resume barrier (scan_resume, from schedule() before it takes the
 //    thread's stack): the scheduler has stored the thread's status Running
-//    (seq_cst) and then seen `scan_on`; it claims the thread by CAS from an
+//    and then, after a compiler barrier only, seen `scan_on`: the
+//    asymmetric half of a Dekker pair whose other half is step 2's barrier
+//    (a fence here would cost every resume a locked instruction, a quarter
+//    of a yield); it claims the thread by CAS from an
 //    older cycle, or waits while another claim holds it, and scans it itself
 //    once its stack is in place (scan_resumed). So the scheduler never
 //    resumes a thread whose stack is being scanned, and scans an unscanned
@@ -25,12 +29,11 @@
 //    a _Gscan state, and OCaml 5 darkens a continuation before resuming it).
 // 4. Sweeps (scan_sweep, any thread but a green thread's own stack): over the
 //    thread table; a thread whose status is Running is left to its
-//    scheduler; any other is claimed by CAS, and its status read again
-//    (seq_cst): Running means its scheduler stored it before it could see
-//    `scan_on` (the two seq_cst orders of step 3 and this one: either the
-//    scheduler sees `scan_on` and respects the claim, or the sweep sees
-//    Running), so the claim is given back and the thread left to the
-//    handshake. Otherwise it is suspended and cannot run until the claim is
+//    scheduler; any other is claimed by CAS, and its status read again:
+//    Running means its scheduler stored it without seeing `scan_on` (after
+//    step 2's barrier, either the scheduler sees `scan_on` and respects the
+//    claim, or the sweep sees Running), so the claim is given back and the
+//    thread left to the handshake. Otherwise it is suspended and cannot run until the claim is
 //    released: its stack, and its saved copy (compaction), are stable. A
 //    thread on a shared stack (share.cpp) is scanned only while the sweep
 //    also holds the stack's `busy` flag, so that no eviction moves its bytes
@@ -85,7 +88,8 @@ uint64_t scan_begin(ThreadScanner *s) {
   scanner = s;
   uint64_t c = cycle.load(std::memory_order_relaxed) + 1;
   cycle.store(c, std::memory_order_release);
-  scan_on.store(true, std::memory_order_seq_cst);
+  scan_on.store(true, std::memory_order_release);
+  process_barrier(); // step 2: before any sweep reads a status
   return c;
 }
 
@@ -131,7 +135,7 @@ size_t scan_sweep() {
     Thread *t = thread_from_handle(gt_thread_t(i) + 1);
     if (!t)
       break;
-    Status s = t->status.load(std::memory_order_seq_cst);
+    Status s = t->status.load(std::memory_order_acquire);
     if (s == Status::Dead)
       continue;
     ScanClaim cl{c, 0, false};
@@ -141,7 +145,7 @@ size_t scan_sweep() {
         ++remaining; // running, or claimed by someone else
       continue;
     }
-    s = t->status.load(std::memory_order_seq_cst);
+    s = t->status.load(std::memory_order_acquire);
     if (s == Status::Running) { // its scheduler did not see scan_on
       scan_unclaim(t, cl);
       ++remaining;
