@@ -18,10 +18,11 @@
 #include <gt/gc.h>
 #include <gt/gt.h>
 
+#include "kernel.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 typedef struct leaf GT_GC *leaf_ref;
 struct leaf {
@@ -37,12 +38,6 @@ struct rec {
 enum { RING = 1024 };
 
 static long iterations;
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* Not inlined, so that each build's kernel is the same function. */
 __attribute__((noinline)) static void kernel(rec_ref GT_GC *ring, long n) {
@@ -70,9 +65,9 @@ static void run(void *arg) {
   rec_ref GT_GC *ring = gt_new_array(rec_ref, RING);
   struct gt_gc_stats before, after;
   gt_gc_stats(&before);
-  double t0 = now();
+  double t0 = kernel_cpu_seconds();
   kernel(ring, iterations);
-  double t = now() - t0;
+  double t = kernel_cpu_seconds() - t0;
   gt_gc_stats(&after);
   uint64_t sum = 0;
   for (long i = 0; i < RING; ++i) {

@@ -26,11 +26,12 @@
 #include <gt/gc.h>
 #include <gt/gt.h>
 
+#include "kernel.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct obj GT_GC *obj_ref;
 struct obj {
@@ -42,14 +43,6 @@ enum { N = 1 << 16, FRESH_EVERY = 1024, LOG_ENTRIES = 4096 };
 
 static long rounds;
 static int logging;
-
-/* The CPU time of the executor's thread, which runs the kernel without a
- * switch: time the machine gives other work does not count. */
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* One round over the array; not inlined, so that each build's kernel is the
  * same function. */
@@ -87,10 +80,10 @@ static void run(void *arg) {
   static gt_wlog_entry log[LOG_ENTRIES];
   if (logging)
     gt_gc_wlog_start(log, LOG_ENTRIES);
-  double t0 = now();
+  double t0 = kernel_cpu_seconds();
   for (long r = 0; r < rounds; ++r)
     round_(arr, r);
-  double t = now() - t0;
+  double t = kernel_cpu_seconds() - t0;
   uint64_t entries = 0, flushes = 0;
   if (logging) {
     gt_gc_wlog_stats(&entries, &flushes);
