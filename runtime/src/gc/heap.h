@@ -144,6 +144,15 @@ void tlab_retire(Executor *e, Local &l);
 void count_large_alloc(size_t bytes); // for gt_gc_stats (stats.cpp)
 
 // --- stopping the world (world.cpp; the protocol is there)
+// Sets GT_SIGNAL_GC in the mailbox of x's running thread, if it has one and
+// want(t): the thread takes its poll's slow path (gc_safepoint). Thread
+// records are never unmapped: a thread that switched out since the load gets
+// a stale bit, which its next poll ignores.
+template <class Want> void signal_running(Executor &x, Want want) {
+  if (Thread *t = x.running.load(std::memory_order_acquire))
+    if (want(t))
+      __atomic_fetch_or(&t->mb.signals, GT_SIGNAL_GC, __ATOMIC_RELEASE);
+}
 void world_reset();                 // gt_run's start
 void world_signal(Executor *self);  // GT_SIGNAL_GC to the running threads
 void world_wake();                  // wakes the executors waiting in world_*

@@ -172,11 +172,8 @@ size_t scan_sweep() {
 void scan_handshake(Executor *self) {
   for (uint32_t i = 0; i < sched.n; ++i) {
     Executor &x = sched.execs[i];
-    if (&x == self)
-      continue;
-    if (Thread *t = x.running.load(std::memory_order_acquire))
-      if (scan_wanted(t))
-        __atomic_fetch_or(&t->mb.signals, GT_SIGNAL_GC, __ATOMIC_RELEASE);
+    if (&x != self)
+      signal_running(x, scan_wanted);
   }
 }
 

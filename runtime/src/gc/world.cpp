@@ -59,10 +59,7 @@ void world_signal(Executor *self) {
     if (&x == self || locals[i].arrived.load(std::memory_order_relaxed) ||
         locals[i].gone.load(std::memory_order_relaxed))
       continue;
-    // Thread records are never unmapped: a thread that switched out since
-    // the load gets a stale bit, which its next poll ignores.
-    if (Thread *t = x.running.load(std::memory_order_acquire))
-      __atomic_fetch_or(&t->mb.signals, GT_SIGNAL_GC, __ATOMIC_RELEASE);
+    signal_running(x, [](Thread *) { return true; });
   }
   wake_all();
 }
