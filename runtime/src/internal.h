@@ -273,6 +273,13 @@ struct ScanClaim {
 ScanClaim scan_resume(Thread *t);
 void scan_resumed(Thread *t, const ScanClaim &cl);
 void scan_unclaim(Thread *t, const ScanClaim &cl);
+// The write log (gc/wlog.cpp, whose protocol this is). After storing
+// e->running, if log_on (read after a compiler barrier only; the rounds pay
+// for a process_barrier): lend the executor's log to t. After t switched
+// out, if its mailbox's wlog_state is set: take it back and seal it.
+extern std::atomic<bool> log_on;
+void wlog_lend(Executor *e, Thread *t);
+void wlog_switched_out(Executor *e, Thread *t);
 } // namespace gc
 // Whether a collection asks the executors to stop; one relaxed load.
 inline bool gc_requested() {

@@ -311,6 +311,13 @@ static void schedule(Executor *e) {
     if (scan.held) // in place now: the stack is ours, the thread not running
       gc::scan_resumed(t, scan);
     e->running.store(t, std::memory_order_release);
+    // The write log (gc/wlog.cpp): running, then log_on, with a compiler
+    // barrier between; a round that turns logging on or off pays for the
+    // fence (process_barrier), and waits for a thread it sees running
+    // unlogged.
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    if (gc::log_on.load(std::memory_order_acquire))
+      gc::wlog_lend(e, t);
     // A thread that goes on after stopping for a collection keeps its time
     // slice (preempt.cpp): were that a new resume, a thread that collections
     // stop more often than once a slice (GT_GC_TORTURE stops it every few
@@ -330,6 +337,8 @@ static void schedule(Executor *e) {
     t->ctx = r.from;
     e->tlab_ptr = t->mb.alloc_ptr;
     e->tlab_limit = t->mb.alloc_limit;
+    if (t->mb.wlog_state) // before anyone else may resume t
+      gc::wlog_switched_out(e, t);
     e->current = nullptr;
     e->running.store(nullptr, std::memory_order_relaxed);
     // The Unlock of a park lives on the thread's stack: read it first, then

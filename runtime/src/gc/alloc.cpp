@@ -19,6 +19,7 @@
 // - Every collection empties every executor's block: a thread that stopped
 //   for one finds alloc_ptr == alloc_limit == 0 and refills.
 #include "heap.h"
+#include "wlog.h"
 
 #include <cstring>
 
@@ -89,6 +90,7 @@ uintptr_t alloc_slow(const gt_type *t, size_t bytes) {
   Thread *self = self_or_die("gt_gc_alloc");
   size_t len = check_request(t, bytes);
   heap_ensure();
+  wlog_safepoint(self); // a safepoint: seal the write log
   uint64_t seen = collections.load(std::memory_order_acquire);
   if (torture_every && torture_alloc()) {
     collect(self);

@@ -39,6 +39,7 @@
 #include "heap.h"
 #include "runtime_roots.h"
 #include "stackscan.h"
+#include "wlog.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -140,8 +141,10 @@ void collect(Thread *self) {
 using namespace gc;
 
 bool gc_safepoint() {
-  if (phase.load(std::memory_order_acquire) != kStopping)
-    return scan_handshake_self(); // or a stale signal
+  if (phase.load(std::memory_order_acquire) != kStopping) {
+    wlog_safepoint(current_thread()); // seal, log on or off, rounds
+    return scan_handshake_self();     // or a stale signal
+  }
   switch_out(current_executor(), kGCStop);
   return true;
 }
@@ -162,6 +165,7 @@ void gc_run_start(const gt_config *config, uint32_t executors) {
   stats_configure();
   gc::load_stackmaps();
   locals = new Local[executors];
+  wlog_run_start(executors);
   world_reset();
 }
 
@@ -174,6 +178,7 @@ void gc_run_end() {
     sum += locals[i].allocated;
   }
   stats_run_end(sum);
+  wlog_run_end();
   delete[] locals;
   locals = nullptr;
 }

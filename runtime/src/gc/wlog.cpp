@@ -1,72 +1,406 @@
-// gc/wlog.cpp: the write log's buffers (gt/hooks.h, "The write log").
+// gc/wlog.cpp: the write log's buffers (gt/hooks.h, "The write log"): who
+// holds them, when their entries are sealed, and the queue that replay
+// takes them from (the design is docs/notes/issue-14-concurrent-gc-design.md,
+// section 4.2).
 //
 // Every store into GC memory in managed code is logged by the write barrier
 // hooks while the thread's gc_status has GT_GC_LOG_WRITES: the compiler
-// (gc-barriers) reserves room for a group of entries in the running thread's
-// log (gc.write_barrier_reserve) and writes them. The log lives in the
-// thread's mailbox (wlog_ptr, wlog_free; wlog_state points at the buffer's
-// record below) so that it follows the thread from executor to executor. The
-// stop-the-world collector does not need the log, so only tests turn it on
-// (gt_gc_wlog_start); the concurrent collector (issue 14) will hand threads
-// buffers when a collection starts and consume them at gt_gc_wlog_flush and
-// at its handshakes.
+// (gc-barriers) reserves room for a group of entries at the mailbox's
+// wlog_ptr (gc.write_barrier_reserve) and writes them. An entry may be
+// written before the stores it stands for, so the collector may replay it
+// only after its interval has ended, at the thread's next safepoint.
 //
-// gt_gc_wlog_flush is not a safepoint (gt/hooks.h): generated code calls it
-// in the middle of a safepoint interval, without a statepoint, holding GC
-// pointers the stack maps do not describe, and then appends its group to the
-// fresh buffer. So it must never collect, park, yield or switch, and
-// must not touch gc_status: it only moves buffer pointers (and, with the
-// concurrent collector, queues the full buffer for replay after the thread's
-// next safepoint). It finds the thread with gt_self_mailbox, a
-// thread-local read that takes no lock.
-#include "../internal.h"
+// 1. Buffers belong to executors, not threads: the scheduler lends its
+//    executor's current buffer to the thread it resumes (wlog_lend: wlog_ptr,
+//    wlog_free, wlog_state and the GT_GC_LOG_WRITES bit in the mailbox) and
+//    takes it back when the thread switches out (wlog_switched_out), as it
+//    does the allocation block. A million parked threads hold no buffers,
+//    and an interval never spans two executors (every switch ends one).
+// 2. gt_gc_wlog_flush (the buffer is full) is not a safepoint: it moves the
+//    full buffer to the executor's `pending` list, installs a fresh one, and
+//    sets GT_SIGNAL_GC in the thread's own mailbox so that its next poll
+//    seals. Nothing else: no switch, no replay, gc_status untouched.
+// 3. Sealing, at the thread's safepoints (wlog_safepoint: the poll's and the
+//    allocation's slow paths) and at every switch-out: pending buffers go to
+//    the replay queue; so does the current buffer once half full, or when a
+//    round asks for it (`force`). Entries left in the current buffer belong
+//    to ended intervals too: whatever is queued later is still sealed. Only
+//    sealed buffers are ever queued, and nothing reads a buffer while it is
+//    lent. The queue's lock orders the mutator's stores (made before the
+//    seal, on the same OS thread) before replay's reads.
+// 4. Logging on and off (wlog_on, wlog_off) and flushes (wlog_round) are
+//    rounds: `log_on` is set or cleared, the round number raised, and a
+//    process_barrier() run; then each executor acknowledges under its log's
+//    lock, having sealed everything (force): a running thread at its next
+//    poll, which the round signals (it also lends or takes the log in place:
+//    the poll is a safepoint, so compiled code reads gc_status again), the
+//    scheduler at a lend or switch-out, and the round itself for an
+//    executor whose log is not lent. The scheduler stores `running` and then
+//    reads `log_on` with only a compiler barrier between (the other half of
+//    the Dekker pair is the round's process_barrier, as for the stack scan's
+//    scan_on, threadscan.cpp): so either it lends, or the round sees the
+//    thread running unlogged and waits for its poll. A lend re-reads
+//    `log_on` under the lock, so that a scheduler that saw it on just before
+//    an off round cannot lend after the round acknowledged for it.
+// 5. Tests without a collector keep their own buffer (gt_gc_wlog_start; the
+//    mailbox's wlog_state then points at a TestLog), which the scheduler
+//    and rounds leave alone.
+#include "wlog.h"
 
-#include <gt/hooks.h>
+#include "heap.h"
 
 #include <cstdlib>
+#include <sched.h>
 
 namespace gt {
-namespace {
+namespace gc {
 
-struct WriteLog {
+std::atomic<bool> log_on{false};
+
+namespace {
+// The first word of what the mailbox's wlog_state points at.
+enum : uint32_t { kTestLog = 0x7e57106, kExecutorLog = 0xe8ec106 };
+
+struct TestLog {
+  uint32_t kind;
   gt_wlog_entry *base;
   size_t capacity;
   uint64_t flushes;
   uint64_t flushed; // entries handed over by the flushes
 };
 
-WriteLog *log_of(gt_mailbox *mb) {
-  return reinterpret_cast<WriteLog *>(mb->wlog_state);
+struct alignas(64) ExecLog {
+  uint32_t kind = kExecutorLog;
+  SpinLock lk; // guards the rest; the lent-to thread owns `cur`'s tail
+  uint32_t id = 0;
+  Thread *lent_to = nullptr;    // whose mailbox has cur's cursor
+  LogBuffer *cur = nullptr;     // count is stale while lent (see sync)
+  LogBuffer *pending = nullptr; // flushed in lent_to's current interval
+  LogBuffer *spare = nullptr;
+  std::atomic<uint64_t> ack{0}; // the last round it acknowledged
+};
+
+ExecLog *logs;
+uint32_t nlogs;
+std::atomic<uint64_t> round_want{0};
+SpinLock round_lk; // one round at a time
+alignas(64) SpinLock queue_lk;
+LogBuffer *queue;
+alignas(64) SpinLock pool_lk;
+LogBuffer *pool;
+uint32_t npool;
+constexpr uint32_t kPoolMax = 64;
+std::atomic<uint64_t> n_sealed_buffers{0}, n_sealed_entries{0}, n_flushes{0},
+    n_rounds{0}, n_buffers{0};
+
+uint32_t kind_of(uintptr_t state) {
+  return *reinterpret_cast<const uint32_t *>(state);
 }
 
-void rewind(gt_mailbox *mb, WriteLog *log) {
-  mb->wlog_ptr = reinterpret_cast<uintptr_t>(log->base);
-  mb->wlog_free = log->capacity;
+LogBuffer *fresh(ExecLog &x) {
+  LogBuffer *b = x.spare;
+  if (b) {
+    x.spare = nullptr;
+  } else {
+    pool_lk.lock();
+    if ((b = pool)) {
+      pool = b->next;
+      --npool;
+    }
+    pool_lk.unlock();
+  }
+  if (!b) {
+    b = static_cast<LogBuffer *>(std::malloc(sizeof(LogBuffer)));
+    if (!b)
+      fatal("gc: out of memory for a write-log buffer (executor %u)", x.id);
+    n_buffers.fetch_add(1, std::memory_order_relaxed);
+  }
+  b->next = nullptr;
+  b->count = 0;
+  b->executor = x.id;
+  return b;
 }
 
+void enqueue(LogBuffer *b) {
+  n_sealed_buffers.fetch_add(1, std::memory_order_relaxed);
+  n_sealed_entries.fetch_add(b->count, std::memory_order_relaxed);
+  queue_lk.lock();
+  b->next = queue;
+  queue = b;
+  queue_lk.unlock();
+}
+
+void point(gt_mailbox &mb, const LogBuffer *b) {
+  mb.wlog_ptr = reinterpret_cast<uintptr_t>(b->e + b->count);
+  mb.wlog_free = kLogEntries - b->count;
+}
+
+// cur's count from the cursor in the mailbox of the thread it is lent to.
+void sync(ExecLog &x, const gt_mailbox &mb) {
+  x.cur->count =
+      uint32_t((mb.wlog_ptr - reinterpret_cast<uintptr_t>(x.cur->e)) /
+               sizeof(gt_wlog_entry));
+}
+
+// Step 3, under x.lk with cur's count in sync.
+void seal(ExecLog &x, bool force) {
+  while (LogBuffer *b = x.pending) {
+    x.pending = b->next;
+    enqueue(b);
+  }
+  if (x.cur && x.cur->count && (force || x.cur->count >= kLogEntries / 2)) {
+    enqueue(x.cur);
+    x.cur = fresh(x);
+    if (x.lent_to)
+      point(x.lent_to->mb, x.cur);
+  }
+}
+
+// Seals (everything, if a round is pending) and acknowledges the round.
+void seal_and_ack(ExecLog &x) {
+  uint64_t r = round_want.load(std::memory_order_acquire);
+  bool pending = r > x.ack.load(std::memory_order_relaxed);
+  seal(x, pending);
+  if (pending)
+    x.ack.store(r, std::memory_order_release);
+}
+
+void lend_locked(ExecLog &x, Thread *t) {
+  if (!log_on.load(std::memory_order_relaxed)) // step 4: an off round won
+    return;
+  if (!x.cur)
+    x.cur = fresh(x);
+  point(t->mb, x.cur);
+  t->mb.wlog_state = reinterpret_cast<uintptr_t>(&x);
+  t->mb.gc_status |= GT_GC_LOG_WRITES;
+  x.lent_to = t;
+}
+
+void take_locked(ExecLog &x, Thread *t) {
+  sync(x, t->mb);
+  t->mb.gc_status &= ~uint32_t(GT_GC_LOG_WRITES);
+  t->mb.wlog_ptr = t->mb.wlog_free = t->mb.wlog_state = 0;
+  x.lent_to = nullptr;
+}
+
+void free_list(LogBuffer *b) {
+  while (b) {
+    LogBuffer *next = b->next;
+    std::free(b);
+    b = next;
+  }
+}
+
+// Step 4: one round. The caller has set or cleared log_on.
+void run_round() {
+  round_lk.lock();
+  uint64_t r = round_want.load(std::memory_order_relaxed) + 1;
+  round_want.store(r, std::memory_order_release);
+  n_rounds.fetch_add(1, std::memory_order_relaxed);
+  process_barrier();
+  Thread *self = current_thread();
+  Executor *me = current_executor();
+  for (uint32_t i = 0; i < nlogs; ++i) {
+    ExecLog &x = logs[i];
+    Executor &ex = sched.execs[i];
+    for (unsigned spins = 0;; ++spins) {
+      if (x.ack.load(std::memory_order_acquire) >= r)
+        break;
+      if (&ex == me && self) { // we are its running thread, at a call
+        wlog_safepoint(self);
+        continue;
+      }
+      x.lk.lock();
+      Thread *run = ex.running.load(std::memory_order_acquire);
+      // Wait for the running thread's poll if the log is lent to it, or if
+      // it runs unlogged although logging is on (its scheduler read log_on
+      // before we set it).
+      bool wait = x.lent_to ||
+                  (run && log_on.load(std::memory_order_relaxed) &&
+                   !__atomic_load_n(&run->mb.wlog_state, __ATOMIC_RELAXED));
+      if (!wait)
+        seal_and_ack(x);
+      x.lk.unlock();
+      if (!wait)
+        break;
+      if (spins % 256 == 0)
+        signal_running(ex, [](Thread *) { return true; });
+      spins < 64 ? cpu_relax() : (void)sched_yield();
+    }
+  }
+  round_lk.unlock();
+}
 } // namespace
+
+void wlog_lend(Executor *e, Thread *t) {
+  if (t->mb.wlog_state) // a test's own log (gt_gc_wlog_start)
+    return;
+  ExecLog &x = logs[e->id];
+  x.lk.lock();
+  lend_locked(x, t);
+  seal_and_ack(x); // between threads: no interval is open here
+  x.lk.unlock();
+}
+
+void wlog_switched_out(Executor *e, Thread *t) {
+  ExecLog &x = logs[e->id];
+  if (t->mb.wlog_state != reinterpret_cast<uintptr_t>(&x))
+    return; // a test's own log
+  x.lk.lock();
+  take_locked(x, t);
+  seal_and_ack(x);
+  x.lk.unlock();
+}
+
+void wlog_safepoint(Thread *t) {
+  Executor *e = current_executor();
+  ExecLog &x = logs[e->id];
+  uintptr_t st = t->mb.wlog_state;
+  if (st && st != reinterpret_cast<uintptr_t>(&x))
+    return; // a test's own log
+  bool on = log_on.load(std::memory_order_acquire);
+  if (!st && !on &&
+      round_want.load(std::memory_order_acquire) <=
+          x.ack.load(std::memory_order_relaxed))
+    return; // nothing to do: the common case outside collections
+  x.lk.lock();
+  if (on && !st)
+    lend_locked(x, t);
+  else if (!on && st)
+    take_locked(x, t);
+  else if (st)
+    sync(x, t->mb);
+  seal_and_ack(x);
+  x.lk.unlock();
+}
+
+void wlog_on() {
+  log_on.store(true, std::memory_order_release);
+  run_round();
+}
+
+void wlog_off() {
+  log_on.store(false, std::memory_order_release);
+  run_round();
+}
+
+void wlog_round() { run_round(); }
+
+bool wlog_is_on() { return log_on.load(std::memory_order_acquire); }
+
+LogBuffer *wlog_sealed() {
+  queue_lk.lock();
+  LogBuffer *b = queue;
+  if (b)
+    queue = b->next;
+  queue_lk.unlock();
+  return b;
+}
+
+void wlog_recycle(LogBuffer *b) {
+  pool_lk.lock();
+  if (npool < kPoolMax) {
+    b->next = pool;
+    pool = b;
+    ++npool;
+    b = nullptr;
+  }
+  pool_lk.unlock();
+  std::free(b);
+}
+
+WlogStats wlog_stats() {
+  return WlogStats{n_sealed_buffers.load(std::memory_order_relaxed),
+                   n_sealed_entries.load(std::memory_order_relaxed),
+                   n_flushes.load(std::memory_order_relaxed),
+                   n_rounds.load(std::memory_order_relaxed),
+                   n_buffers.load(std::memory_order_relaxed)};
+}
+
+void wlog_run_start(uint32_t executors) {
+  nlogs = executors;
+  logs = new ExecLog[executors];
+  for (uint32_t i = 0; i < executors; ++i)
+    logs[i].id = i;
+  log_on.store(false, std::memory_order_relaxed);
+  round_want.store(0, std::memory_order_relaxed);
+}
+
+void wlog_run_end() {
+  log_on.store(false, std::memory_order_relaxed);
+  for (uint32_t i = 0; i < nlogs; ++i) {
+    free_list(logs[i].cur);
+    free_list(logs[i].pending);
+    free_list(logs[i].spare);
+  }
+  delete[] logs;
+  logs = nullptr;
+  nlogs = 0;
+  free_list(queue);
+  queue = nullptr;
+  free_list(pool);
+  pool = nullptr;
+  npool = 0;
+}
+
+} // namespace gc
 } // namespace gt
 
 using namespace gt;
+using namespace gt::gc;
 
 extern "C" __attribute__((preserve_most)) void
 gt_gc_wlog_flush(size_t need) noexcept {
   gt_mailbox *mb = gt_self_mailbox();
-  WriteLog *log = log_of(mb);
-  if (!log)
+  uintptr_t st = mb->wlog_state;
+  if (!st) {
+    Thread *t = self_or_die("gt_gc_wlog_flush");
     fatal("gt_gc_wlog_flush: thread %llu ('%s') has no write log",
-          (unsigned long long)self_or_die("gt_gc_wlog_flush")->id,
-          self_or_die("gt_gc_wlog_flush")->name);
-  if (need > log->capacity)
+          (unsigned long long)t->id, t->name);
+  }
+  if (need > GT_WLOG_MAX_RESERVE) {
+    Thread *t = self_or_die("gt_gc_wlog_flush");
+    fatal("gt_gc_wlog_flush: thread %llu ('%s'): the barrier needs %zu "
+          "entries, more than GT_WLOG_MAX_RESERVE (%d)",
+          (unsigned long long)t->id, t->name, need, GT_WLOG_MAX_RESERVE);
+  }
+  if (kind_of(st) == kExecutorLog) { // step 2
+    ExecLog &x = *reinterpret_cast<ExecLog *>(st);
+    x.lk.lock();
+    sync(x, *mb);
+    x.cur->next = x.pending;
+    x.pending = x.cur;
+    x.cur = fresh(x);
+    point(*mb, x.cur);
+    x.lk.unlock();
+    n_flushes.fetch_add(1, std::memory_order_relaxed);
+    __atomic_fetch_or(&mb->signals, GT_SIGNAL_GC, __ATOMIC_RELAXED);
+    return;
+  }
+  TestLog *log = reinterpret_cast<TestLog *>(st);
+  if (need > log->capacity) {
+    Thread *t = self_or_die("gt_gc_wlog_flush");
     fatal("gt_gc_wlog_flush: thread %llu ('%s'): the barrier needs %zu "
           "entries, the log holds %zu (gt_gc_wlog_start: at least "
           "GT_WLOG_MAX_RESERVE)",
-          (unsigned long long)self_or_die("gt_gc_wlog_flush")->id,
-          self_or_die("gt_gc_wlog_flush")->name, need, log->capacity);
+          (unsigned long long)t->id, t->name, need, log->capacity);
+  }
   ++log->flushes;
   log->flushed += log->capacity - mb->wlog_free;
-  rewind(mb, log);
+  mb->wlog_ptr = reinterpret_cast<uintptr_t>(log->base);
+  mb->wlog_free = log->capacity;
 }
+
+namespace {
+TestLog *test_log_of(Thread *t, const char *api) {
+  uintptr_t st = t->mb.wlog_state;
+  if (st && kind_of(st) != kTestLog)
+    fatal("%s: thread %llu ('%s'): the collector's write log is on (the "
+          "test log is for runs without a concurrent collection)",
+          api, (unsigned long long)t->id, t->name);
+  return reinterpret_cast<TestLog *>(st);
+}
+} // namespace
 
 extern "C" void gt_gc_wlog_start(gt_wlog_entry *buf, size_t n) noexcept {
   Thread *t = self_or_die("gt_gc_wlog_start");
@@ -74,28 +408,29 @@ extern "C" void gt_gc_wlog_start(gt_wlog_entry *buf, size_t n) noexcept {
     fatal("gt_gc_wlog_start: thread %llu ('%s'): empty buffer",
           (unsigned long long)t->id, t->name);
   gt_mailbox *mb = &t->mb;
-  WriteLog *log = log_of(mb);
+  TestLog *log = test_log_of(t, "gt_gc_wlog_start");
   if (!log) {
-    log = static_cast<WriteLog *>(std::malloc(sizeof(WriteLog)));
+    log = static_cast<TestLog *>(std::malloc(sizeof(TestLog)));
     if (!log)
       fatal("gt_gc_wlog_start: thread %llu ('%s'): out of memory",
             (unsigned long long)t->id, t->name);
     mb->wlog_state = reinterpret_cast<uintptr_t>(log);
   }
-  *log = WriteLog{buf, n, 0, 0};
-  rewind(mb, log);
+  *log = TestLog{kTestLog, buf, n, 0, 0};
+  mb->wlog_ptr = reinterpret_cast<uintptr_t>(buf);
+  mb->wlog_free = n;
   mb->gc_status |= GT_GC_LOG_WRITES;
 }
 
 extern "C" size_t gt_gc_wlog_stop(uint64_t *flushes) noexcept {
   Thread *t = self_or_die("gt_gc_wlog_stop");
   gt_mailbox *mb = &t->mb;
-  WriteLog *log = log_of(mb);
-  mb->gc_status &= ~uint32_t(GT_GC_LOG_WRITES);
+  TestLog *log = test_log_of(t, "gt_gc_wlog_stop");
   if (flushes)
     *flushes = log ? log->flushes : 0;
   if (!log)
     return 0;
+  mb->gc_status &= ~uint32_t(GT_GC_LOG_WRITES);
   size_t n = log->capacity - mb->wlog_free;
   mb->wlog_state = 0;
   mb->wlog_ptr = mb->wlog_free = 0;
@@ -103,11 +438,12 @@ extern "C" size_t gt_gc_wlog_stop(uint64_t *flushes) noexcept {
   return n;
 }
 
-extern "C" void gt_gc_wlog_stats(uint64_t *entries, uint64_t *flushes) noexcept {
-  gt_mailbox *mb = &self_or_die("gt_gc_wlog_stats")->mb;
-  const WriteLog *log = log_of(mb);
+extern "C" void gt_gc_wlog_stats(uint64_t *entries,
+                                 uint64_t *flushes) noexcept {
+  Thread *t = self_or_die("gt_gc_wlog_stats");
+  const TestLog *log = test_log_of(t, "gt_gc_wlog_stats");
   if (entries)
-    *entries = log ? log->flushed + (log->capacity - mb->wlog_free) : 0;
+    *entries = log ? log->flushed + (log->capacity - t->mb.wlog_free) : 0;
   if (flushes)
     *flushes = log ? log->flushes : 0;
 }
