@@ -488,8 +488,17 @@ int gt_select_ref(gt_select_ref_case GT_GC *cases, size_t n, int block) {
   cases = reinterpret_cast<gt_select_ref_case GT_GC *>(self->gc_cases);
   self->gc_cases = 0;
   if (k >= 0) {
-    if (ks[k].op == GT_RECV)
+    // The runtime has no write barrier: log the stores as compiled code
+    // would (gc/wlog.cpp), so that a collection replicating the array sees
+    // them.
+    uintptr_t obj = reinterpret_cast<uintptr_t>(cases);
+    size_t at = size_t(k) * sizeof(gt_select_ref_case);
+    if (ks[k].op == GT_RECV) {
+      gc::runtime_write(obj, at + offsetof(gt_select_ref_case, ref),
+                        reinterpret_cast<uintptr_t>(cases[k].ref));
       cases[k].ref = reinterpret_cast<void GT_GC *>(vals[k]);
+    }
+    gc::runtime_write(obj, at + offsetof(gt_select_ref_case, closed), 0);
     cases[k].closed = ks[k].closed;
   }
   return k;

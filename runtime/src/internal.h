@@ -280,6 +280,11 @@ void scan_unclaim(Thread *t, const ScanClaim &cl);
 extern std::atomic<bool> log_on;
 void wlog_lend(Executor *e, Thread *t);
 void wlog_switched_out(Executor *e, Thread *t);
+// A store the runtime makes into the GC object `object` (a payload) at
+// `offset` on the running thread's behalf, overwriting the GC pointer `old`
+// (0 for other values): logged as compiled code's barrier would, if the
+// thread logs. Before or after the store, before the thread's next safepoint.
+void runtime_write(uintptr_t object, size_t offset, uintptr_t old);
 } // namespace gc
 // Whether a collection asks the executors to stop; one relaxed load.
 inline bool gc_requested() {

@@ -29,7 +29,9 @@
 //   wlog_off returns none does;
 // - parked threads hold no buffer: 2,000 threads park while logging is on,
 //   and none of their mailboxes has a log; the buffers ever allocated stay
-//   few.
+//   few;
+// - gt_select_ref's stores into its GC case array are logged (the runtime's
+//   own barrier, gc::runtime_write), with the overwritten pointer.
 #include "check.h"
 
 #include "../src/gc/wlog.h"
@@ -38,6 +40,7 @@
 #include <gt/hooks.h>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <pthread.h>
 #include <vector>
@@ -86,7 +89,11 @@ gt_mailbox *mailbox() { return gt_self_mailbox(); }
 void write_interval(uint32_t id, uint64_t k, uint64_t &rng) {
   Mutator &m = mutators[id];
   uint32_t status = mailbox()->gc_status;
-  int groups = int(rng_next(rng) % 24) + 1;
+  // Every 50th logged interval overflows a buffer (kLogEntries) whatever
+  // was in it: a flush mid-interval.
+  int groups = m.logged_intervals % 50 == 0
+                   ? int(2 * gt::gc::kLogEntries / GT_WLOG_MAX_RESERVE)
+                   : int(rng_next(rng) % 24) + 1;
   for (int g = 0; g < groups; ++g) {
     size_t n = size_t(rng_next(rng) % GT_WLOG_MAX_RESERVE) + 1;
     gt_mailbox *mb = mailbox();
@@ -155,7 +162,8 @@ void mutator(void *arg) {
       not_logging_after_on.fetch_add(1, std::memory_order_relaxed);
     if (ph == 2 && active)
       logging_after_off.fetch_add(1, std::memory_order_relaxed);
-    if (active && m.seq + 24 * GT_WLOG_MAX_RESERVE < kMaxSeq) {
+    if (active &&
+        m.seq + 2 * gt::gc::kLogEntries * GT_WLOG_MAX_RESERVE < kMaxSeq) {
       write_interval(id, k, rng);
       ++m.logged_intervals;
     }
@@ -233,6 +241,62 @@ void check_parked_hold_nothing() {
   for (gt_thread_t h : hs)
     CHECK(gt_join(h) == GT_OK);
   gt_chan_free(c);
+}
+
+// gt_select_ref stores its result into the GC case array on the thread's
+// behalf, and logs those stores as compiled code would (gc::runtime_write).
+void check_runtime_writes() {
+  static const GT_TYPE_WITH(1)
+      case_type = {GT_TYPE_V1(GT_TYPE_ARRAY),
+                   sizeof(gt_select_ref_case),
+                   "gt_select_ref_case",
+                   1,
+                   {offsetof(gt_select_ref_case, ref)}};
+  const gt_type *blob = reinterpret_cast<const gt_type *>(&blob_type);
+  static void GT_GC *sent, *before, *cases; // registered roots
+  gt_gc_add_root(&sent);
+  gt_gc_add_root(&before);
+  gt_gc_add_root(&cases);
+  sent = gt_gc_alloc(blob, 16);
+  before = gt_gc_alloc(blob, 16);
+  cases = gt_gc_alloc_array(reinterpret_cast<const gt_type *>(&case_type), 2);
+  gt_chan_t *rc = gt_chan_new_ref(1);
+  CHECK(gt_chan_send_ref(rc, sent) == GT_OK);
+  gt::gc::wlog_on();
+  auto *cs = static_cast<gt_select_ref_case GT_GC *>(cases);
+  cs[0].chan = rc, cs[0].op = GT_SEND, cs[0].ref = nullptr;
+  cs[1].chan = rc, cs[1].op = GT_RECV, cs[1].ref = before;
+  // No safepoint from here to the last read: nothing moves meanwhile.
+  uintptr_t obj = gt_gc_address(cs), old = gt_gc_address(before);
+  CHECK(gt_select_ref(cs, 2, 1) == 1); // the channel is full: receives
+  uintptr_t got = gt_gc_address(cs[1].ref), want = gt_gc_address(sent);
+  gt::gc::wlog_off();
+  CHECK(got == want);
+  int refs = 0, closeds = 0, others = 0;
+  while (gt::gc::LogBuffer *b = gt::gc::wlog_sealed()) {
+    for (uint32_t i = 0; i < b->count; ++i) {
+      const gt_wlog_entry &e = b->e[i];
+      size_t at = sizeof(gt_select_ref_case);
+      if (e.object == obj &&
+          e.offset == at + offsetof(gt_select_ref_case, ref) && e.old == old)
+        ++refs;
+      else if (e.object == obj &&
+               e.offset == at + offsetof(gt_select_ref_case, closed) &&
+               e.old == 0)
+        ++closeds;
+      else
+        ++others;
+    }
+    gt::gc::wlog_recycle(b);
+  }
+  std::printf("gc wlog seal: gt_select_ref logged %d ref, %d closed, %d "
+              "other entries\n",
+              refs, closeds, others);
+  CHECK(refs == 1 && closeds == 1 && others == 0);
+  gt_chan_free(rc);
+  gt_gc_remove_root(&cases);
+  gt_gc_remove_root(&before);
+  gt_gc_remove_root(&sent);
 }
 
 void main_thread(void *) {
@@ -319,6 +383,7 @@ void main_thread(void *) {
   CHECK(flush_switched.load() == 0 && flush_unsignalled.load() == 0);
   CHECK(not_logging_after_on.load() == 0 && logging_after_off.load() == 0);
   gt_chan_free(chan);
+  check_runtime_writes();
   std::puts("gc wlog seal: OK");
 }
 

@@ -274,6 +274,18 @@ void wlog_safepoint(Thread *t) {
   x.lk.unlock();
 }
 
+void runtime_write(uintptr_t object, size_t offset, uintptr_t old) {
+  gt_mailbox &mb = self_or_die("gc::runtime_write")->mb;
+  if (!(mb.gc_status & GT_GC_LOG_WRITES))
+    return;
+  if (mb.wlog_free < 1)
+    gt_gc_wlog_flush(1);
+  auto *e = reinterpret_cast<gt_wlog_entry *>(mb.wlog_ptr);
+  mb.wlog_ptr += sizeof(gt_wlog_entry);
+  mb.wlog_free -= 1;
+  *e = gt_wlog_entry{object, offset, old};
+}
+
 void wlog_on() {
   log_on.store(true, std::memory_order_release);
   run_round();
