@@ -12,7 +12,7 @@ Suites:
   runtime   the runtime's self-checking test programs (build/runtime/tests/
             test-*, and build/aarch64/... under qemu-aarch64), each run with
             1 executor and with one per CPU; the GC's (test-gc*) also with
-            GT_GC_VERIFY=1 and with GT_GC_TORTURE=200.
+            GT_GC_VERIFY=1 GT_GC_LOG=1 and with GT_GC_TORTURE=200.
   fuzz      llvm/tests/tools/swapstack-fuzz.py: llvm-stress functions with
             switches, loops and an entry function inserted, through opt -O2
             and llc for both targets; one test per seed. A seed whose module
@@ -35,9 +35,11 @@ UPSTREAM_SUITES = ["CodeGen/X86", "CodeGen/AArch64", "Verifier", "Assembler",
                    "Transforms/PlaceSafepoints", "Transforms/SwapStackGC",
                    "Analysis/Lint"]
 # The collector's tests (test-gc*) also run checking the heap after every
-# collection, and collecting at every 200th allocation through the slow path
-# (which then every allocation takes).
-GC_MODES = [{}, {"GT_GC_VERIFY": "1"}, {"GT_GC_TORTURE": "200"}]
+# collection and every write-log entry as its interval ends (logging on
+# throughout, gc/wlog.cpp), and collecting at every 200th allocation through
+# the slow path (which then every allocation takes).
+GC_MODES = [{}, {"GT_GC_VERIFY": "1", "GT_GC_LOG": "1"},
+            {"GT_GC_TORTURE": "200"}]
 PASS_CODES = {"PASS", "XFAIL"}
 SKIP_CODES = {"UNSUPPORTED", "EXCLUDED"}
 

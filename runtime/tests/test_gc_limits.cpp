@@ -12,6 +12,7 @@
 #include "check.h"
 
 #include <gt/gc.h>
+#include <gt/hooks.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -156,6 +157,22 @@ void stale_read(void *) {
   std::printf("read %d through a stale pointer\n", stale[0]);
 }
 
+// GT_GC_LOG=1: write-log entries are checked when their interval ends
+// (gc/wlog.cpp); these name a field outside the object, and an overwritten
+// pointer for a field that holds none.
+void log_entry(uintptr_t offset, bool with_old) {
+  static Ref slot;
+  gt_gc_add_root(&slot);
+  slot = gt_new_with(Chunk, T(&chunk_type));
+  uintptr_t p = gt_gc_address(slot);
+  gt_wlog_entry *e = gt_hook_write_barrier_reserve(1);
+  *e = gt_wlog_entry{p, offset, with_old ? p : 0};
+  gt_yield(); // a safepoint: the interval ends
+  std::printf("the entry was not checked\n");
+}
+void log_beyond(void *) { log_entry(sizeof(Chunk) + 16, false); }
+void log_old_in_bytes(void *) { log_entry(16, true); }
+
 } // namespace
 
 int main() {
@@ -237,6 +254,28 @@ int main() {
         run_limited(kLimit, "t", stale_read);
       },
       "");
+
+  expect_death(
+      "GT_GC_LOG: an entry beyond its object",
+      [] {
+        setenv("GT_GC_LOG", "1", 1);
+        run_limited(kLimit, "logger", log_beyond);
+      },
+      "('logger') or an earlier one of the same interval: entry {object");
+  expect_death(
+      "GT_GC_LOG: an overwritten pointer for a field that is not one",
+      [] {
+        setenv("GT_GC_LOG", "1", 1);
+        run_limited(kLimit, "logger", log_old_in_bytes);
+      },
+      "an overwritten pointer logged for a field that is not a GC pointer");
+  expect_death(
+      "GT_GC_LOG takes 0 or 1",
+      [] {
+        setenv("GT_GC_LOG", "yes", 1);
+        run_limited(kLimit, "t", within_limit);
+      },
+      "GT_GC_LOG='yes': expected 0 or 1");
 
   // A live set that fits: allocation goes on within the limit.
   std::fflush(stdout);

@@ -265,6 +265,9 @@ gt_thread_t gt_spawn_ref(void (*fn)(void GT_GC *), void GT_GC *arg,
  *                            path; every allocation takes it.
  *   GT_GC_VERIFY=1           check the whole heap and every root after each
  *                            collection and protect freed from-space.
+ *   GT_GC_LOG=1              log every write from the start, as during a
+ *                            concurrent collection, and check each entry
+ *                            when its interval ends (fatal if bad).
  *   GT_GC_TRACE=1            one line per collection on stderr: its pause
  *                            and phases (stop, copy, flip), bytes copied,
  *                            live and heap sizes. */

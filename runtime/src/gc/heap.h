@@ -111,6 +111,9 @@ void large_index();
 size_t large_count();
 uintptr_t large_at(size_t i);
 bool large_contains(uintptr_t payload);
+// Whether `payload` is a large object's, without the index (a walk of the
+// list, under its lock): for checks while mutators run.
+bool large_exists(uintptr_t payload);
 
 // --- registered roots (roots.cpp)
 // The slot table: root_table_size() entries, each a registered slot or

@@ -89,6 +89,15 @@ void large_index() {
   std::sort(index_, index_ + nindex);
 }
 
+bool large_exists(uintptr_t p) {
+  lk.lock();
+  const Large *l = list;
+  while (l && l->payload != p)
+    l = l->next;
+  lk.unlock();
+  return l;
+}
+
 size_t large_count() { return nindex; }
 uintptr_t large_at(size_t i) { return index_[i]; }
 

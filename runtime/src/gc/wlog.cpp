@@ -44,12 +44,23 @@
 //    an off round cannot lend after the round acknowledged for it.
 // 5. Tests without a collector keep their own buffer (gt_gc_wlog_start; the
 //    mailbox's wlog_state then points at a TestLog), which the scheduler
-//    and rounds leave alone.
+//    and rounds leave alone; a thread that starts one gives the executor's
+//    log back first.
+// 6. GT_GC_LOG=1, a torture and verify mode for the log under the
+//    stop-the-world collector: logging is on from the start of gt_run,
+//    every seal is forced, and instead of being queued every sealed entry is
+//    checked (its object a heap or large object with a valid descriptor, the
+//    offset or range inside its payload, an overwritten pointer only for a
+//    pointer field and itself a heap object), then dropped. Objects do not
+//    move between a thread's safepoint and its seal, so the check reads them
+//    where the entry says.
 #include "wlog.h"
 
 #include "heap.h"
 
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <sched.h>
 
 namespace gt {
@@ -77,6 +88,7 @@ struct alignas(64) ExecLog {
   LogBuffer *cur = nullptr;     // count is stale while lent (see sync)
   LogBuffer *pending = nullptr; // flushed in lent_to's current interval
   LogBuffer *spare = nullptr;
+  Thread *last = nullptr;       // lent to last (for GT_GC_LOG's messages)
   std::atomic<uint64_t> ack{0}; // the last round it acknowledged
 };
 
@@ -91,7 +103,8 @@ LogBuffer *pool;
 uint32_t npool;
 constexpr uint32_t kPoolMax = 64;
 std::atomic<uint64_t> n_sealed_buffers{0}, n_sealed_entries{0}, n_flushes{0},
-    n_rounds{0}, n_buffers{0};
+    n_rounds{0}, n_buffers{0}, n_checked{0};
+bool log_check; // GT_GC_LOG=1 (step 6)
 
 uint32_t kind_of(uintptr_t state) {
   return *reinterpret_cast<const uint32_t *>(state);
@@ -121,9 +134,78 @@ LogBuffer *fresh(ExecLog &x) {
   return b;
 }
 
-void enqueue(LogBuffer *b) {
+// Step 6: what is wrong with the object `p` of an entry, or null.
+const char *object_problem(uintptr_t p) {
+  if (!p || p % kAlign)
+    return "null or misaligned";
+  if (in_blocks(p)) {
+    if (block_state(block_of(p)) != kAlloc)
+      return "in a heap block that is not allocation space";
+    if (check_type(type_of(p)))
+      return "its descriptor is not valid";
+    return nullptr;
+  }
+  if (!large_exists(p))
+    return "neither in the heap nor a large object";
+  if (check_type(type_of(p)))
+    return "its descriptor is not valid";
+  return nullptr;
+}
+
+bool is_pointer_field(const gt_type *t, size_t offset) {
+  if (offset % 8)
+    return false;
+  size_t in = is_array_type(t) ? offset % t->size : offset;
+  for (uint32_t i = 0; i < t->nptrs; ++i)
+    if (t->ptr_offsets[i] == in)
+      return true;
+  return false;
+}
+
+const char *entry_problem(const gt_wlog_entry &e) {
+  uintptr_t p = e.object & ~uintptr_t(GT_WLOG_RANGE);
+  if (const char *why = object_problem(p))
+    return why;
+  size_t size = payload_bytes(p);
+  if (e.object & GT_WLOG_RANGE)
+    return e.offset > size || e.old > size - e.offset
+               ? "range beyond the object"
+               : nullptr;
+  if (e.offset >= size)
+    return "offset beyond the object";
+  if (!e.old)
+    return nullptr;
+  if (!is_pointer_field(type_of(p), e.offset))
+    return "an overwritten pointer logged for a field that is not a GC pointer";
+  if (object_problem(e.old))
+    return "the overwritten pointer is not a GC object";
+  return nullptr;
+}
+
+void check_buffer(const ExecLog &x, LogBuffer *b) {
+  for (uint32_t i = 0; i < b->count; ++i)
+    if (const char *why = entry_problem(b->e[i])) {
+      const gt_wlog_entry &e = b->e[i];
+      fatal(
+          "gc: GT_GC_LOG: executor %u's write log, written by thread %llu "
+          "('%s') or an earlier one of the same interval: entry {object %#lx, "
+          "offset %lu, %s %#lx}: %s",
+          x.id, x.last ? (unsigned long long)x.last->id : 0ull,
+          x.last ? x.last->name : "?", (unsigned long)e.object,
+          (unsigned long)e.offset, e.object & GT_WLOG_RANGE ? "length" : "old",
+          (unsigned long)e.old, why);
+    }
+  n_checked.fetch_add(b->count, std::memory_order_relaxed);
+}
+
+void enqueue(const ExecLog &x, LogBuffer *b) {
   n_sealed_buffers.fetch_add(1, std::memory_order_relaxed);
   n_sealed_entries.fetch_add(b->count, std::memory_order_relaxed);
+  if (log_check) {
+    check_buffer(x, b);
+    wlog_recycle(b);
+    return;
+  }
   queue_lk.lock();
   b->next = queue;
   queue = b;
@@ -146,10 +228,11 @@ void sync(ExecLog &x, const gt_mailbox &mb) {
 void seal(ExecLog &x, bool force) {
   while (LogBuffer *b = x.pending) {
     x.pending = b->next;
-    enqueue(b);
+    enqueue(x, b);
   }
-  if (x.cur && x.cur->count && (force || x.cur->count >= kLogEntries / 2)) {
-    enqueue(x.cur);
+  if (x.cur && x.cur->count &&
+      (force || log_check || x.cur->count >= kLogEntries / 2)) {
+    enqueue(x, x.cur);
     x.cur = fresh(x);
     if (x.lent_to)
       point(x.lent_to->mb, x.cur);
@@ -173,7 +256,7 @@ void lend_locked(ExecLog &x, Thread *t) {
   point(t->mb, x.cur);
   t->mb.wlog_state = reinterpret_cast<uintptr_t>(&x);
   t->mb.gc_status |= GT_GC_LOG_WRITES;
-  x.lent_to = t;
+  x.lent_to = x.last = t;
 }
 
 void take_locked(ExecLog &x, Thread *t) {
@@ -286,6 +369,17 @@ void runtime_write(uintptr_t object, size_t offset, uintptr_t old) {
   *e = gt_wlog_entry{object, offset, old};
 }
 
+void wlog_release(Thread *t) {
+  uintptr_t st = t->mb.wlog_state;
+  if (!st || kind_of(st) != kExecutorLog)
+    return;
+  ExecLog &x = *reinterpret_cast<ExecLog *>(st);
+  x.lk.lock();
+  take_locked(x, t);
+  seal_and_ack(x);
+  x.lk.unlock();
+}
+
 void wlog_on() {
   log_on.store(true, std::memory_order_release);
   run_round();
@@ -326,7 +420,8 @@ WlogStats wlog_stats() {
                    n_sealed_entries.load(std::memory_order_relaxed),
                    n_flushes.load(std::memory_order_relaxed),
                    n_rounds.load(std::memory_order_relaxed),
-                   n_buffers.load(std::memory_order_relaxed)};
+                   n_buffers.load(std::memory_order_relaxed),
+                   n_checked.load(std::memory_order_relaxed)};
 }
 
 void wlog_run_start(uint32_t executors) {
@@ -334,12 +429,19 @@ void wlog_run_start(uint32_t executors) {
   logs = new ExecLog[executors];
   for (uint32_t i = 0; i < executors; ++i)
     logs[i].id = i;
-  log_on.store(false, std::memory_order_relaxed);
   round_want.store(0, std::memory_order_relaxed);
+  const char *v = getenv("GT_GC_LOG");
+  if (v && *v && strcmp(v, "0") && strcmp(v, "1"))
+    fatal("GT_GC_LOG='%s': expected 0 or 1", v);
+  log_check = v && !strcmp(v, "1");
+  log_on.store(log_check, std::memory_order_relaxed);
 }
 
 void wlog_run_end() {
   log_on.store(false, std::memory_order_relaxed);
+  if (log_check && trace)
+    fprintf(stderr, "gc: GT_GC_LOG: %llu write-log entries checked\n",
+            (unsigned long long)n_checked.load(std::memory_order_relaxed));
   for (uint32_t i = 0; i < nlogs; ++i) {
     free_list(logs[i].cur);
     free_list(logs[i].pending);
@@ -404,13 +506,11 @@ gt_gc_wlog_flush(size_t need) noexcept {
 }
 
 namespace {
-TestLog *test_log_of(Thread *t, const char *api) {
+// t's own log (gt_gc_wlog_start), or null (none, or the executor's).
+TestLog *test_log_of(Thread *t) {
   uintptr_t st = t->mb.wlog_state;
-  if (st && kind_of(st) != kTestLog)
-    fatal("%s: thread %llu ('%s'): the collector's write log is on (the "
-          "test log is for runs without a concurrent collection)",
-          api, (unsigned long long)t->id, t->name);
-  return reinterpret_cast<TestLog *>(st);
+  return st && kind_of(st) == kTestLog ? reinterpret_cast<TestLog *>(st)
+                                       : nullptr;
 }
 } // namespace
 
@@ -420,7 +520,8 @@ extern "C" void gt_gc_wlog_start(gt_wlog_entry *buf, size_t n) noexcept {
     fatal("gt_gc_wlog_start: thread %llu ('%s'): empty buffer",
           (unsigned long long)t->id, t->name);
   gt_mailbox *mb = &t->mb;
-  TestLog *log = test_log_of(t, "gt_gc_wlog_start");
+  wlog_release(t); // the executor's (a call is a safepoint)
+  TestLog *log = test_log_of(t);
   if (!log) {
     log = static_cast<TestLog *>(std::malloc(sizeof(TestLog)));
     if (!log)
@@ -437,7 +538,7 @@ extern "C" void gt_gc_wlog_start(gt_wlog_entry *buf, size_t n) noexcept {
 extern "C" size_t gt_gc_wlog_stop(uint64_t *flushes) noexcept {
   Thread *t = self_or_die("gt_gc_wlog_stop");
   gt_mailbox *mb = &t->mb;
-  TestLog *log = test_log_of(t, "gt_gc_wlog_stop");
+  TestLog *log = test_log_of(t);
   if (flushes)
     *flushes = log ? log->flushes : 0;
   if (!log)
@@ -453,7 +554,7 @@ extern "C" size_t gt_gc_wlog_stop(uint64_t *flushes) noexcept {
 extern "C" void gt_gc_wlog_stats(uint64_t *entries,
                                  uint64_t *flushes) noexcept {
   Thread *t = self_or_die("gt_gc_wlog_stats");
-  const TestLog *log = test_log_of(t, "gt_gc_wlog_stats");
+  const TestLog *log = test_log_of(t);
   if (entries)
     *entries = log ? log->flushed + (log->capacity - t->mb.wlog_free) : 0;
   if (flushes)

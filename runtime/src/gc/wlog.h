@@ -52,6 +52,7 @@ struct WlogStats {
   uint64_t flushes;                        // gt_gc_wlog_flush calls
   uint64_t rounds;
   uint64_t buffers; // allocated (malloc), ever
+  uint64_t checked; // entries checked (GT_GC_LOG=1)
 };
 WlogStats wlog_stats();
 
@@ -60,7 +61,11 @@ WlogStats wlog_stats();
 // logging on or off for it in place, and acknowledges a pending round.
 void wlog_safepoint(Thread *t);
 
-void wlog_run_start(uint32_t executors); // gc_run_start
+// Takes the executor's log back from t, which is at a safepoint (a test
+// about to log into a buffer of its own).
+void wlog_release(Thread *t);
+
+void wlog_run_start(uint32_t executors); // gc_run_start, reads GT_GC_LOG
 void wlog_run_end();                     // gc_run_end: frees every buffer
 
 } // namespace gt::gc
