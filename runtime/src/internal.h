@@ -280,6 +280,9 @@ void scan_unclaim(Thread *t, const ScanClaim &cl);
 extern std::atomic<bool> log_on;
 void wlog_lend(Executor *e, Thread *t);
 void wlog_switched_out(Executor *e, Thread *t);
+// t exited: frees the log a test started (gt_gc_wlog_start) and never
+// stopped, so that the record's next thread starts without one.
+void wlog_exited(Thread *t);
 // A store the runtime makes into the GC object `object` (a payload) at
 // `offset` on the running thread's behalf, overwriting the GC pointer `old`
 // (0 for other values): logged as compiled code's barrier would, if the

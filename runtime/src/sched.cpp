@@ -256,6 +256,8 @@ static bool compaction_wanted(Executor *e) {
 }
 
 static void finish_exit(Executor *e, Thread *t) {
+  if (t->mb.wlog_state)
+    gc::wlog_exited(t);
   e->exited.store(e->exited.load(std::memory_order_relaxed) + 1,
                   std::memory_order_relaxed);
   if (t->stack.lo) // not a shared stack (share_release let it go)

@@ -514,6 +514,15 @@ TestLog *test_log_of(Thread *t) {
 }
 } // namespace
 
+namespace gt::gc {
+void wlog_exited(Thread *t) {
+  if (TestLog *log = test_log_of(t))
+    std::free(log);
+  t->mb.gc_status &= ~uint32_t(GT_GC_LOG_WRITES);
+  t->mb.wlog_ptr = t->mb.wlog_free = t->mb.wlog_state = 0;
+}
+} // namespace gt::gc
+
 extern "C" void gt_gc_wlog_start(gt_wlog_entry *buf, size_t n) noexcept {
   Thread *t = self_or_die("gt_gc_wlog_start");
   if (!buf || n == 0)
