@@ -280,8 +280,8 @@ void scan_unclaim(Thread *t, const ScanClaim &cl);
 extern std::atomic<bool> log_on;
 void wlog_lend(Executor *e, Thread *t);
 void wlog_switched_out(Executor *e, Thread *t);
-// t exited: frees the log a test started (gt_gc_wlog_start) and never
-// stopped, so that the record's next thread starts without one.
+// t exited: frees the log record of a test log (gt_gc_wlog_start) that was
+// never stopped. (Spawning clears the whole mailbox.)
 void wlog_exited(Thread *t);
 // A store the runtime makes into the GC object `object` (a payload) at
 // `offset` on the running thread's behalf, overwriting the GC pointer `old`

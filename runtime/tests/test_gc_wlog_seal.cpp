@@ -31,9 +31,7 @@
 //   and none of their mailboxes has a log; the buffers ever allocated stay
 //   few;
 // - gt_select_ref's stores into its GC case array are logged (the runtime's
-//   own barrier, gc::runtime_write), with the overwritten pointer;
-// - a thread that exits with a test log on (gt_gc_wlog_start) leaves its
-//   record without one.
+//   own barrier, gc::runtime_write), with the overwritten pointer.
 #include "check.h"
 
 #include "../src/gc/wlog.h"
@@ -301,25 +299,7 @@ void check_runtime_writes() {
   gt_gc_remove_root(&sent);
 }
 
-// A thread that exits with a test log still started leaves none behind for
-// the next thread on its record.
-gt_wlog_entry leftover_buf[GT_WLOG_MAX_RESERVE];
-void exits_logging(void *) {
-  gt_gc_wlog_start(leftover_buf, GT_WLOG_MAX_RESERVE);
-}
-void starts_clean(void *) {
-  CHECK(!gt_hook_write_barrier_active());
-  CHECK(gt_self_mailbox()->wlog_state == 0);
-}
-void check_exit_clears() {
-  for (int i = 0; i < 100; ++i) {
-    CHECK(gt_join(gt_spawn(exits_logging, nullptr, nullptr)) == GT_OK);
-    CHECK(gt_join(gt_spawn(starts_clean, nullptr, nullptr)) == GT_OK);
-  }
-}
-
 void main_thread(void *) {
-  check_exit_clears();
   for (Mutator &m : mutators)
     m.seen.assign(kMaxSeq, 0);
   chan = gt_chan_new(sizeof(long), 4);
