@@ -47,12 +47,46 @@ two tables.
    16(%r14) and 24(%r14) in blocks that call nothing) and the CPU time (allocseq: its kernel's, from the thread's
    clock), median of --runs runs (at least 5), the builds interleaved.
 
+5. The service workload (issue 14; service.c, service.go, Service.java):
+   a live set of trees in a hash map, parked sessions holding GC data
+   (gt: green threads, Go: goroutines, Java 17: objects served by a thread
+   pool, no virtual threads), paced request workers, and a progress probe
+   per CPU. Per run: every pause in the measured window (gt: gt_gc_stats'
+   pause log, each checked against GT_GC_TRACE's line for its collection;
+   Go: the two stop-the-world pauses of each cycle from GODEBUG=gctrace=1;
+   Java: the collector's safepoints (their Total, from the stop request) and
+   ZGC's allocation stalls from -Xlog:gc*,safepoint), count, p50, p99 and
+   max (nearest rank); MMU at 1 and 10 ms from the probes' stalls (below);
+   peak RSS (rusage) over the live size after a collection forced at the end
+   (each collector's own figure); requests per second. Every run's checksum
+   is compared with a replay of its request counts by the Go program
+   (service.go replay: one goroutine, no pacing), so each runtime is checked
+   against another's sequential execution. Rows: gt with GT_GC=<each of
+   --gt-gc>, Go, Java ZGC and G1, at P = 1,000,000 and 1,000 sessions and at
+   half, the default and double the live set; and a no-collection reference
+   (gt, GT_GC_GROWTH=100000: no collection in the run) at the default
+   configuration, whose MMU is what the machine and the other mutator work
+   alone leave to the probes. (Go with GOGC=off and Java with Epsilon would
+   be the same reference for them, but every allocation would then touch
+   fresh memory, and a page fault costs 12-25 us on this VM: they would
+   measure faults.)
+
+   MMU(w): each probe repeats 20 us units of arithmetic and reads the clock
+   after each; a gap over --stall-us (100 us) between readings is a stall.
+   For a probe, MMU(w) is the minimum, over every window of length w within
+   the measured window, of the fraction of the window not covered by its
+   stalls; the table shows the worst probe's, and its utilization over the
+   whole window (util).
+
   run.py --build BUILD_DIR [--quick]
-         [--only binarytrees,gcbench,pause,wbarrier,mailbox]
+         [--only binarytrees,gcbench,pause,wbarrier,mailbox,service]
          [--runs N] [--long SECONDS] [--barrier-runs N]
+         [--service-seconds S] [--service-rate R] [--gt-gc stw[,concurrent]]
 """
 import argparse
+import bisect
 import functools
+import math
 import os
 import re
 import shutil
@@ -141,7 +175,7 @@ def build_peers(out):
     if shutil.which("go"):
         env = dict(os.environ, GO111MODULE="off",
                    GOCACHE=os.path.join(out, "gocache"))
-        for prog in ("binarytrees", "gcbench"):
+        for prog in ("binarytrees", "gcbench", "service"):
             exe = os.path.join(out, f"gc-{prog}-go")
             subprocess.run(["go", "build", "-o", exe,
                             os.path.join(HERE, f"{prog}.go")], check=True, env=env)
@@ -153,8 +187,10 @@ def build_peers(out):
         os.makedirs(classes, exist_ok=True)
         subprocess.run(["javac", "-d", classes,
                         os.path.join(HERE, "BinaryTrees.java"),
-                        os.path.join(HERE, "GCBench.java")], check=True)
-        for prog, cls in (("binarytrees", "BinaryTrees"), ("gcbench", "GCBench")):
+                        os.path.join(HERE, "GCBench.java"),
+                        os.path.join(HERE, "Service.java")], check=True)
+        for prog, cls in (("binarytrees", "BinaryTrees"), ("gcbench", "GCBench"),
+                          ("service", "Service")):
             peers[("Java G1", prog)] = ["java", "-XX:+UseG1GC", "-cp", classes, cls]
             peers[("Java ZGC", prog)] = ["java", "-XX:+UseZGC", "-cp", classes, cls]
     else:
@@ -424,13 +460,241 @@ def mailbox_table(args, out):
     return ok
 
 
+# --- 5. the service workload
+
+GT_TRACE = re.compile(r"^gc (\d+): .*pause ([\d.]+) ms")
+GO_TRACE = re.compile(r"^gc (\d+) @[\d.]+s \d+%: ([\d.]+)\+[\d.]+\+([\d.]+) ms clock")
+JAVA_SAFEPOINT = re.compile(r"^\[(\d+)ns\].*Safepoint \"([^\"]+)\".*Total: (\d+) ns")
+JAVA_STALL = re.compile(r"^\[(\d+)ns\].*Allocation Stall \(.*\) ([\d.]+)ms")
+P99_TARGET, MAX_TARGET, MMU10_TARGET, RSS_TARGET = 0.1, 1.0, 0.70, 2.5
+
+
+def is_gc_safepoint(name):
+    """A JVM safepoint operation of the collector (ZGC's Z*, G1's G1*, the
+    generic collection requests), not Cleanup or class unloading's."""
+    return name.startswith(("Z", "G1", "CGC")) or "Collect" in name or "GC" in name
+
+
+def mmu(stalls, w0, w1, w):
+    """Minimum mutator utilization over windows of length w in [w0, w1],
+    given one probe's stall intervals: the least fraction of a window not
+    covered by stalls. The minimum is at a window that starts where a stall
+    starts or ends where one ends, so those windows are the candidates."""
+    if w1 - w0 < w:
+        return None
+    iv = sorted((max(a, w0), min(b, w1)) for a, b in stalls if b > w0 and a < w1)
+    starts = [a for a, _ in iv]
+    ends = [b for _, b in iv]
+    prefix = [0]
+    for a, b in iv:
+        prefix.append(prefix[-1] + b - a)
+
+    def covered(x, y):  # stall time within [x, y]
+        i = bisect.bisect_right(ends, x)  # first stall ending after x
+        j = bisect.bisect_left(starts, y)  # stalls starting before y
+        if i >= j:
+            return 0
+        t = prefix[j] - prefix[i]
+        t -= max(0, x - starts[i])
+        t -= max(0, ends[j - 1] - y)
+        return t
+
+    worst = 0
+    for x in [w0, w1 - w] + starts + [b - w for b in ends]:
+        x = min(max(x, w0), w1 - w)
+        worst = max(worst, covered(x, x + w))
+    return 1 - worst / w
+
+
+def quantile(xs, q):
+    """Nearest rank."""
+    return xs[max(0, math.ceil(q * len(xs)) - 1)] if xs else None
+
+
+def parse_service(stdout):
+    """The lines every service program prints (service.c's comment)."""
+    r = {"stalls": {}, "probes": {}, "pauses": []}
+    for line in stdout.splitlines():
+        f = line.split()
+        if not f:
+            continue
+        if f[0] == "config":
+            r["entries"] = int(f[8])
+        elif f[0] == "window":
+            r["window"] = (int(f[1]), int(f[2]))
+        elif f[0] == "probe":
+            r["probes"][int(f[1])] = int(f[2])
+            r["stalls"].setdefault(int(f[1]), [])
+        elif f[0] == "stall":
+            r["stalls"].setdefault(int(f[1]), []).append((int(f[2]), int(f[3])))
+        elif f[0] == "pause":
+            r["pauses"].append((int(f[1]), int(f[2]), int(f[3])))
+        elif f[0] == "gcwindow":
+            r["gcwindow"] = (int(f[1]), int(f[2]))
+        elif f[0] == "live_bytes":
+            r["live"] = int(f[1])
+        elif f[0] == "requests":
+            r["requests"] = [int(x) for x in f[1:]]
+        elif f[0] == "checksum":
+            r["checksum"] = line
+        elif f[0] == "errors":
+            r["errors"] = int(f[1])
+    return r
+
+
+def service_pauses(kind, r, stderr, log):
+    """The pauses (ms) in the window, and a problem or None."""
+    w0, w1 = r["window"]
+    if kind == "gt":
+        traced = {}
+        for line in stderr.splitlines():
+            m = GT_TRACE.match(line)
+            if m:
+                traced[int(m.group(1))] = float(m.group(2))
+        for start, dur, n in r["pauses"]:
+            if n not in traced or abs(traced[n] - dur / 1e6) > 0.002:
+                return [], f"pause of collection {n} ({dur / 1e6:.3f} ms) not in GT_GC_TRACE"
+        return [dur / 1e6 for _, dur, _ in r["pauses"]], None
+    if kind == "go":
+        n0, n1 = r["gcwindow"]
+        ms, seen = [], set()
+        for line in stderr.splitlines():
+            m = GO_TRACE.match(line)
+            if m and n0 < int(m.group(1)) <= n1:
+                ms += [float(m.group(2)), float(m.group(3))]
+                seen.add(int(m.group(1)))
+        if len(seen) != n1 - n0:
+            return ms, f"gctrace has {len(seen)} of cycles {n0 + 1}-{n1}"
+        return ms, None
+    ms = []
+    for line in open(log, errors="replace"):
+        m = JAVA_SAFEPOINT.match(line)
+        if m and is_gc_safepoint(m.group(2)):
+            end, total = int(m.group(1)), int(m.group(3))
+            if w0 <= end - total < w1:
+                ms.append(total / 1e6)
+            continue
+        m = JAVA_STALL.match(line)
+        if m:
+            end, dur = int(m.group(1)), float(m.group(2))
+            if w0 <= end - dur * 1e6 < w1:
+                ms.append(dur)
+    return ms, None
+
+
+def service_table(args, out):
+    peers = build_peers(out)
+    gt = os.path.join(out, "gc-service")
+    go = peers.get(("Go", "service"))
+    seconds = args.service_seconds or (2 if args.quick else 10)
+    rate = args.service_rate
+    if args.quick:
+        configs = [(32, 10000, False)]
+    else:  # (live MiB, sessions, with the no-collection reference rows)
+        configs = [(256, 1000000, True), (256, 1000, False), (128, 1000000, False),
+                   (512, 1000000, False)]
+    runtimes = []  # (label, GC column, kind, argv prefix, env, reference row)
+    for mode in args.gt_gc.split(","):
+        runtimes.append(("gt", mode, "gt", [gt], {"GT_GC": mode, "GT_GC_TRACE": "1"}, False))
+    if go:
+        runtimes.append(("Go", "GOGC=100", "go", go, {"GODEBUG": "gctrace=1"}, False))
+    for label, flag in (("Java", "ZGC"), ("Java", "G1")):
+        if (f"Java {flag}", "service") in peers:
+            argv = peers[(f"Java {flag}", "service")]
+            runtimes.append((label, flag, "java", argv, {}, False))
+    runtimes.append(("gt", "none", "gt", [gt], {"GT_GC_GROWTH": "100000", "GT_GC_TRACE": "1"}, True))
+    print(f"service: {seconds} s measured after 1 s of warm-up, {rate:,} requests/s "
+          f"offered, {CPUS} workers and {CPUS} probes; stall > {args.stall_us} us")
+    print(f"{'runtime':6} {'GC':9} {'sessions':>9} {'live':>5} {'live now':>8} {'pauses':>6} "
+          f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'MMU 1ms':>7} {'MMU 10ms':>8} {'util':>6} "
+          f"{'peak RSS':>9} {'RSS/live':>8} {'req/s':>7}  targets")
+    ok = True
+    for live, sessions, with_reference in configs:
+        summary = {}
+        for label, gc, kind, argv, envx, reference in runtimes:
+            if reference and not with_reference:
+                continue
+            env = dict(os.environ, **envx)
+            log = None
+            cmd = list(argv)
+            if kind == "java":
+                fd, log = tempfile.mkstemp(prefix="service-java-", suffix=".log")
+                os.close(fd)
+                cmd = cmd[:-3] + [f"-Xlog:gc*,safepoint:file={log}:tn,tg"] + cmd[-3:]
+            cmd += [str(live), str(sessions), str(seconds), str(rate), "0",
+                    str(args.stall_us)]
+            wall, cpu, rss, faults, stdout, stderr, code = run_once(cmd, env=env, timeout=600)
+            r = parse_service(stdout)
+            problem = None
+            if code != 0 or r.get("errors") != 0 or "checksum" not in r:
+                problem = f"exit {code}, errors {r.get('errors')}: {stderr.strip()[-300:]}"
+            elif go:
+                counts = ",".join(map(str, r["requests"]))
+                rep = subprocess.run(go + ["replay", str(live), str(sessions),
+                                           str(len(r["requests"])), counts],
+                                     capture_output=True, text=True)
+                want = [l for l in rep.stdout.splitlines() if l.startswith("checksum")]
+                if rep.returncode != 0 or want != [r["checksum"]]:
+                    problem = f"checksum {r['checksum']} but the replay's is {want}"
+            pauses = []
+            if problem is None:
+                pauses, problem = service_pauses(kind, r, stderr, log)
+            if log:
+                os.unlink(log)
+            if problem:
+                print(f"{label:6} {gc:9} {sessions:9,} {live:5} FAILED: {problem}")
+                ok = False
+                continue
+            pauses.sort()
+            w0, w1 = r["window"]
+            mmus = {}
+            for w in (1_000_000, 10_000_000):
+                vals = [mmu(r["stalls"].get(p, []), w0, w1, w) for p in r["probes"]]
+                mmus[w] = min(v for v in vals if v is not None) if vals else 0.0
+            util = min(1 - sum(min(b, w1) - max(a, w0) for a, b in r["stalls"].get(p, [])
+                               if b > w0 and a < w1) / (w1 - w0) for p in r["probes"])
+            reqs = sum(r["requests"]) / (seconds + 1)
+            ratio = rss * 1024 / r["live"] if r["live"] else float("inf")
+            fmt = lambda v: f"{v:8.3f}" if v is not None else f"{'-':>8}"
+            p50, p99, mx = (quantile(pauses, 0.5), quantile(pauses, 0.99),
+                            pauses[-1] if pauses else None)
+            verdict = ""
+            if kind == "gt" and not reference:
+                missed = [name for name, bad in (
+                    ("p99", p99 is not None and p99 > P99_TARGET),
+                    ("max", mx is not None and mx > MAX_TARGET),
+                    ("MMU(10ms)", mmus[10_000_000] < MMU10_TARGET),
+                    ("RSS/live", ratio > RSS_TARGET)) if bad]
+                verdict = "met" if not missed else "NOT met: " + ", ".join(missed)
+            elif reference:
+                verdict = "(no collection: the probes' floor)"
+            if not reference:
+                summary[(label, gc)] = (p99, mx)
+            print(f"{label:6} {gc:9} {sessions:9,} {live:5} {r['live'] / 2**20:8.0f} "
+                  f"{len(pauses):6} {fmt(p50)} {fmt(p99)} {fmt(mx)} "
+                  f"{mmus[1_000_000] * 100:6.1f}% {mmus[10_000_000] * 100:7.1f}% {util * 100:5.1f}% "
+                  f"{fmt_mib(rss):>9} {ratio:8.2f} {reqs:7.0f}  {verdict}")
+        for mode in args.gt_gc.split(","):
+            mine = summary.get(("gt", mode))
+            if not mine or mine[0] is None:
+                continue
+            peers_here = [(k, v) for k, v in summary.items()
+                          if k in (("Go", "GOGC=100"), ("Java", "ZGC")) and v[0] is not None]
+            if peers_here:
+                better = all(mine[0] < v[0] and mine[1] < v[1] for _, v in peers_here)
+                print(f"{'':6} gt {mode}: p99 and max below Go's and ZGC's: "
+                      f"{'yes' if better else 'no'}")
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True, help="the project's build directory")
     ap.add_argument("--quick", action="store_true",
                     help="small sizes (binary-trees 16, GCBench 14), 1 run")
     ap.add_argument("--only", default="",
-                    help="comma-separated: binarytrees, gcbench, pause, wbarrier, mailbox "
+                    help="comma-separated: binarytrees, gcbench, pause, wbarrier, mailbox, "
+                         "service "
                          "(default: all)")
     ap.add_argument("--runs", type=int, default=3, help="runs per program (median)")
     ap.add_argument("--long", type=float, default=300.0,
@@ -439,6 +703,14 @@ def main():
                     help="comma-separated subset of: gt,Boehm,Go,Java G1,Java ZGC")
     ap.add_argument("--barrier-runs", type=int, default=11,
                     help="runs per build of the write-barrier kernel (median)")
+    ap.add_argument("--service-seconds", type=int, default=0,
+                    help="the service workload's measured seconds (default 10; --quick 2)")
+    ap.add_argument("--service-rate", type=int, default=50000,
+                    help="requests per second offered, all workers together")
+    ap.add_argument("--stall-us", type=int, default=100,
+                    help="a probe's gap longer than this is a stall (MMU)")
+    ap.add_argument("--gt-gc", default="stw",
+                    help="comma-separated GT_GC modes to run the service workload with")
     ap.add_argument("--collections", type=int, default=0,
                     help="forced collections per pause row (default 9; --quick 5)")
     args = ap.parse_args()
@@ -466,6 +738,10 @@ def main():
     if not only or "mailbox" in only:
         print()
         ok = mailbox_table(args, out) and ok
+    if not only or "service" in only:
+        if not only or only - {"service"}:
+            print()
+        ok = service_table(args, out) and ok
     load1 = os.getloadavg()
     print(f"load average at end {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
     return 0 if ok else 1
