@@ -19,69 +19,35 @@
 //   (bump allocation), and the copied-but-unscanned objects of that block
 //   are [scan, cur). Scanning an object forwards its pointer fields, which
 //   copies more objects behind `cur`.
-// - Work sharing. A gray range can be published on a shared stack of ranges
-//   [begin, end) (objects are walked by their headers): the unscanned rest of
-//   a block the worker leaves because it is full, a large object it marked,
-//   and, while some worker is idle, the unscanned part of its current block
-//   or range once it exceeds kShare bytes (checked every 32 objects).
+// - Work sharing and termination are work.cpp's (gc/work.h): gray ranges
+//   on a shared stack (the unscanned rest of a full block, a marked large
+//   object, and surplus while some worker is idle), and the `busy` count
+//   that tells the workers when no gray object is left anywhere.
 // - Roots: each worker claims chunks of the registered root slots and of
 //   the thread table through atomic cursors, and scans each suspended
 //   thread's stack (gc/stackscan.h); it drains its gray objects after every
 //   chunk.
-// - Termination: `busy` counts the workers that may hold gray objects; it
-//   and the shared stack change only under `work_lk`. A worker with no gray
-//   objects of its own and an empty stack decrements it; an idle worker
-//   increments it again in the same critical section in which it pops a
-//   range. Only busy workers publish. So when a worker sees, under the
-//   lock, an empty stack and busy == 0, no gray object exists anywhere and
-//   none can appear: the copy is complete.
 #include "heap.h"
 #include "runtime_roots.h"
 #include "stackscan.h"
+#include "work.h"
 
-#include <cstdlib>
 #include <cstring>
-#include <sched.h>
 
 namespace gt::gc {
 
 namespace {
-constexpr size_t kShare = 16 << 10; // share a gray range above this size
 constexpr uint32_t kRootChunk = 64, kThreadChunk = 16;
 
-struct Range {
-  uintptr_t begin, end;
-};
-
-alignas(64) SpinLock work_lk;
-Range *work;     // the shared stack of gray ranges
-size_t nwork, work_cap;
-uint32_t busy;   // workers that may hold gray objects
-alignas(64) std::atomic<size_t> nwork_hint{0}; // nwork, read without the lock
-std::atomic<uint32_t> idle_workers{0};
-std::atomic<bool> done{false};
+WorkList work; // gray ranges and termination (work.cpp)
 alignas(64) std::atomic<size_t> root_cursor{0};
 std::atomic<uint32_t> thread_cursor{0};
 std::atomic<bool> threads_end{false};
-uint32_t nworkers;
 
 [[noreturn]] void bad_ref(const uintptr_t *slot, uintptr_t p, const char *why) {
   fatal("gc: the slot at %p holds %p, which %s (a stale or corrupt GC "
         "pointer)",
         static_cast<const void *>(slot), reinterpret_cast<void *>(p), why);
-}
-
-void publish(uintptr_t begin, uintptr_t end) {
-  work_lk.lock();
-  if (nwork == work_cap) {
-    work_cap = work_cap ? 2 * work_cap : 1024;
-    work = static_cast<Range *>(std::realloc(work, work_cap * sizeof *work));
-    if (!work)
-      fatal("gc: out of memory for the collector's work list");
-  }
-  work[nwork++] = Range{begin, end};
-  nwork_hint.store(nwork, std::memory_order_relaxed);
-  work_lk.unlock();
 }
 
 // A block of to-space for `l`, leaving its current one: the block's end of
@@ -91,7 +57,7 @@ void next_copy_block(Local &l) {
     uint32_t b = block_of(l.end - 1);
     heap.top[b] = uint32_t(l.cur - block_addr(b));
     if (l.scan < l.cur)
-      publish(l.scan, l.cur);
+      work.publish(l.scan, l.cur);
   }
   uintptr_t a = block_take(kCopy);
   if (!a)
@@ -163,7 +129,7 @@ void mark_large(const uintptr_t *slot, uintptr_t p) {
                                  std::memory_order_relaxed) &&
       !(type_of(p)->version_flags & GT_TYPE_NOPTRS)) {
     Obj o = obj_of(p);
-    publish(o.start, o.end);
+    work.publish(o.start, o.end);
   }
 }
 
@@ -199,10 +165,6 @@ void scan_object(Local &l, const Obj &o) {
       forward(l, reinterpret_cast<uintptr_t *>(elem + offs[k]));
 }
 
-bool want_share(size_t gray) {
-  return gray >= kShare && idle_workers.load(std::memory_order_relaxed);
-}
-
 // Scans the objects in [x, end) (a published range), giving the rest away
 // when others are idle.
 void scan_range(Local &l, uintptr_t x, uintptr_t end) {
@@ -210,8 +172,8 @@ void scan_range(Local &l, uintptr_t x, uintptr_t end) {
     Obj o = obj_at(x);
     x = o.end;
     scan_object(l, o);
-    if (k % 32 == 0 && x < end && want_share(end - x)) {
-      publish(x, end);
+    if (k % 32 == 0 && x < end && work.want_share(end - x)) {
+      work.publish(x, end);
       return;
     }
   }
@@ -225,21 +187,14 @@ void drain(Local &l) {
       Obj o = obj_at(l.scan);
       l.scan = o.end;
       scan_object(l, o); // may move l.scan and l.cur to a new block
-      if (k % 32 == 0 && want_share(l.cur - l.scan)) {
-        publish(l.scan, l.cur);
+      if (k % 32 == 0 && work.want_share(l.cur - l.scan)) {
+        work.publish(l.scan, l.cur);
         l.scan = l.cur;
       }
     }
-    if (!nwork_hint.load(std::memory_order_relaxed))
+    Range r;
+    if (!work.pop(r))
       return;
-    work_lk.lock();
-    if (!nwork) {
-      work_lk.unlock();
-      return;
-    }
-    Range r = work[--nwork];
-    nwork_hint.store(nwork, std::memory_order_relaxed);
-    work_lk.unlock();
     scan_range(l, r.begin, r.end);
   }
 }
@@ -291,12 +246,7 @@ void scan_roots(Local &l) {
 } // namespace
 
 void copy_prepare(uint32_t workers) {
-  nworkers = workers;
-  busy = workers;
-  nwork = 0;
-  nwork_hint.store(0, std::memory_order_relaxed);
-  idle_workers.store(0, std::memory_order_relaxed);
-  done.store(false, std::memory_order_relaxed);
+  work.reset(workers);
   root_cursor.store(0, std::memory_order_relaxed);
   thread_cursor.store(0, std::memory_order_relaxed);
   threads_end.store(false, std::memory_order_relaxed);
@@ -306,39 +256,10 @@ void copy_prepare(uint32_t workers) {
 
 void copy_work(Local &l) {
   scan_roots(l);
-  for (;;) {
+  for (Range r;;) {
     drain(l);
-    work_lk.lock();
-    if (nwork) { // published after drain looked
-      work_lk.unlock();
-      continue;
-    }
-    if (--busy == 0)
-      done.store(true, std::memory_order_release);
-    idle_workers.fetch_add(1, std::memory_order_relaxed);
-    work_lk.unlock();
-    // Idle: wait for a published range or the end.
-    Range r{0, 0};
-    for (unsigned spins = 0; !done.load(std::memory_order_acquire); ++spins) {
-      if (nwork_hint.load(std::memory_order_relaxed)) {
-        work_lk.lock();
-        if (nwork) {
-          r = work[--nwork];
-          nwork_hint.store(nwork, std::memory_order_relaxed);
-          ++busy;
-          idle_workers.fetch_sub(1, std::memory_order_relaxed);
-          work_lk.unlock();
-          break;
-        }
-        work_lk.unlock();
-      }
-      if (spins < 256)
-        cpu_relax();
-      else
-        sched_yield();
-    }
-    if (!r.end)
-      return; // done
+    if (!work.idle(r))
+      return; // no gray object is left anywhere
     scan_range(l, r.begin, r.end);
   }
 }

@@ -1,0 +1,61 @@
+// gc/work.h: the gray work that a collector's workers share, and the test
+// that tells them it is all done (work.cpp has the protocol). Used by the
+// stop-the-world copy (copy.cpp) and by replication (replica.cpp).
+#pragma once
+
+#include "../internal.h"
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace gt::gc {
+
+// A gray range: the objects whose headers start in [begin, end), walked by
+// their headers (gc/object.h, obj_at).
+struct Range {
+  uintptr_t begin, end;
+};
+
+// One piece of parallel gray work: a shared stack of ranges and the count
+// of busy workers. A worker is busy from reset() until idle() returns false;
+// only busy workers may publish.
+class WorkList {
+public:
+  // Serial, before the workers start: an empty stack, `workers` busy.
+  void reset(uint32_t workers);
+  // A busy worker gives the gray range [begin, end) away.
+  void publish(uintptr_t begin, uintptr_t end);
+  // A busy worker takes a published range; false when there is none (one
+  // relaxed load when the stack looks empty).
+  bool pop(Range &r);
+  // Whether a worker holding `gray` bytes of gray objects should publish
+  // them (they are worth it and someone is idle).
+  bool want_share(size_t gray) const {
+    return gray >= kShare && idle_.load(std::memory_order_relaxed);
+  }
+  // A busy worker that has no gray objects of its own and found the stack
+  // empty: waits, idle, for a published range (true: r is the range, the
+  // worker busy again) or for the end of the work (false: no gray object is
+  // left anywhere and none can appear; the worker is done).
+  bool idle(Range &r);
+
+  static constexpr size_t kShare = 16 << 10; // share a gray range above this
+
+private:
+  alignas(64) SpinLock lk_; // guards stack_, n_, cap_ and busy_
+  Range *stack_ = nullptr;
+  size_t n_ = 0, cap_ = 0;
+  uint32_t busy_ = 0; // workers that may hold gray objects
+  alignas(64) std::atomic<size_t> hint_{0}; // n_, read without the lock
+  std::atomic<uint32_t> idle_{0};
+  std::atomic<bool> done_{false};
+
+  Range take() { // lk_ held, n_ > 0
+    Range r = stack_[--n_];
+    hint_.store(n_, std::memory_order_relaxed);
+    return r;
+  }
+};
+
+} // namespace gt::gc
