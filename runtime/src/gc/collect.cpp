@@ -33,6 +33,14 @@
 //    threads in its run queues; a stopped thread resumes where it stopped,
 //    with an empty allocation block in its mailbox.
 //
+// Replication sessions (replica.cpp) and collections exclude each other:
+// while a session holds collections off (hold_collections), request() asks
+// for none, and a green thread that wanted one (collect(): the allocation
+// slow path, torture, gt_gc_collect) yields instead of stopping, so that
+// the session's own threads keep running; it asks again later. A session
+// opens only while no collection is being asked for or running: its green
+// thread stops for one first.
+//
 // GT_GC selects the collector: `stw` (this one, the default until the
 // concurrent collector of issue 14 exists; `concurrent` says so and uses
 // this one).
@@ -53,6 +61,8 @@ std::atomic<uint64_t> collections{0};
 Local *locals;
 
 namespace {
+SpinLock hold_lk;              // guards `held` and the phase's move from Idle
+std::atomic<bool> held{false}; // a replication session holds them off
 uint32_t participants;
 uint64_t pause_start, stopped_at, copied_at; // this collection's phases
 
@@ -64,6 +74,8 @@ void prepare(uint32_t workers) {
     tlab_retire(&x, locals[i]);
     x.tlab_ptr = x.tlab_limit = 0;
   }
+  if (held.load(std::memory_order_relaxed))
+    fatal("gc: a collection started during a replication session");
   participants = workers;
   roots_lock();
   runtime_roots_prepare();
@@ -121,19 +133,46 @@ void tlab_retire(Executor *e, Local &l) {
   l.tlab_start = l.tlab_end = 0;
 }
 
-void request(Executor *e) {
-  uint32_t idle = kIdle;
-  if (phase.compare_exchange_strong(idle, kStopping, std::memory_order_acq_rel)) {
-    pause_start = now_ns();
-    world_signal(e);
+bool request(Executor *e) {
+  hold_lk.lock();
+  if (held.load(std::memory_order_relaxed)) {
+    hold_lk.unlock();
+    return false;
   }
+  uint32_t idle = kIdle;
+  bool asked =
+      phase.compare_exchange_strong(idle, kStopping, std::memory_order_acq_rel);
+  if (asked)
+    pause_start = now_ns();
+  hold_lk.unlock();
+  if (asked)
+    world_signal(e);
+  return true;
 }
 
 void collect(Thread *self) {
   (void)self;
   Executor *e = current_executor();
-  request(e);
-  switch_out(e, kGCStop);
+  switch_out(e, request(e) ? kGCStop : kYield);
+}
+
+void hold_collections(Thread *self) {
+  for (;;) {
+    hold_lk.lock();
+    bool idle = phase.load(std::memory_order_acquire) == kIdle;
+    if (idle)
+      held.store(true, std::memory_order_relaxed);
+    hold_lk.unlock();
+    if (idle)
+      return;
+    collect(self); // stop for the one being asked for
+  }
+}
+
+void release_collections() {
+  hold_lk.lock();
+  held.store(false, std::memory_order_relaxed);
+  hold_lk.unlock();
 }
 
 } // namespace gc

@@ -215,6 +215,20 @@ void blocks_flip(bool protect) {
   heap.lk.unlock();
 }
 
+void blocks_free_copy() {
+  heap.lk.lock();
+  uint32_t freed = 0;
+  for (uint32_t b = 0; b < heap.nfresh; ++b)
+    if (block_state(b) == kCopy) {
+      heap.state[b].store(kFree, std::memory_order_relaxed);
+      heap.dirty[b] = kDirty;
+      heap.free_blocks[heap.nfree++] = b;
+      ++freed;
+    }
+  heap.in_use.fetch_sub(freed, std::memory_order_relaxed);
+  heap.lk.unlock();
+}
+
 size_t heap_bytes() {
   return size_t(heap.in_use.load(std::memory_order_relaxed)) * kBlockBytes +
          heap.large_bytes.load(std::memory_order_relaxed);

@@ -1,8 +1,9 @@
 // gc/heap.h: the collector's internal interface: the block heap
 // (heap.cpp), the large-object space (large.cpp), per-executor allocation
 // and copying state, the stop of the world (world.cpp), statistics
-// (stats.cpp) and the phases of a collection (collect.cpp, copy.cpp,
-// verify.cpp). Objects are gc/object.h's. See docs/gc.md.
+// (stats.cpp), the phases of a collection (collect.cpp, copy.cpp,
+// verify.cpp) and replication sessions (replica.cpp, gc/replica.h). Objects
+// are gc/object.h's, shared gray work gc/work.h's. See docs/gc.md.
 #pragma once
 
 #include "../executor.h"
@@ -83,6 +84,8 @@ uintptr_t block_take(BlockState s);
 // every kCopy block becomes allocation space. With `protect`, freed blocks
 // are made inaccessible until reused.
 void blocks_flip(bool protect);
+// Every kCopy block goes back to the pool (an abandoned replication).
+void blocks_free_copy();
 size_t heap_bytes(); // blocks in use + large objects
 
 // Whether handing out `small` more block bytes and `large` more large-object
@@ -102,6 +105,9 @@ void set_budget(size_t live);
 // The payload of a new zeroed large object of `obj` bytes (header included)
 // whose header is `hdr` bytes, or 0 when the mapping fails.
 uintptr_t large_alloc(size_t obj, size_t hdr);
+// Unmaps the large object whose payload is `payload` at once (a replica
+// given up); the object must not be reachable.
+void large_free(uintptr_t payload);
 // Frees the unmarked large objects and clears the marks of the others;
 // returns the bytes that stay. Serial, during a collection.
 size_t large_sweep();
@@ -207,10 +213,12 @@ enum Phase : uint32_t { kIdle, kStopping, kPreparing, kCollecting, kFlipping };
 extern std::atomic<uint32_t> phase;
 extern std::atomic<uint64_t> collections;
 // Asks for a collection (unless one is being asked for already); the
-// caller, a green thread or a scheduler, then stops or joins it.
-void request(Executor *e);
+// caller, a green thread or a scheduler, then stops or joins it. False:
+// collections are held off (hold_collections); nothing was asked for.
+bool request(Executor *e);
 // Asks for a collection and stops the calling green thread until it is
-// over (or joins one that is being asked for).
+// over (or joins one that is being asked for); while collections are held
+// off, yields instead.
 void collect(Thread *self);
 // GT_GC_TORTURE=N (torture.cpp; gc::torture_every, internal.h): read by
 // gc_run_start; whether this allocation slow path is an Nth one.
@@ -221,6 +229,15 @@ bool torture_alloc();
 void copy_prepare(uint32_t workers); // serial, before the copy
 void copy_work(Local &l);            // every executor, in parallel
 uint64_t copy_finish();              // serial, after: bytes copied
+
+// --- replication (replica.cpp; its interface is gc/replica.h, its
+// protocol is there)
+// Replication sessions and collections exclude each other (collect.cpp).
+// hold_collections: from a green thread; returns once no collection is
+// being asked for or running (stopping for one meanwhile), after which none
+// starts until release_collections().
+void hold_collections(Thread *self);
+void release_collections();
 
 // --- GT_GC_VERIFY (verify.cpp): after the copy, before from-space is freed.
 void verify_heap(uint64_t collection);

@@ -52,6 +52,20 @@ uintptr_t large_alloc(size_t obj, size_t hdr) {
   return l->payload;
 }
 
+void large_free(uintptr_t payload) {
+  lk.lock();
+  Large **pl = &list;
+  while (*pl && (*pl)->payload != payload)
+    pl = &(*pl)->next;
+  Large *l = *pl;
+  if (!l)
+    fatal("gc: large_free(%#lx): not a large object", (unsigned long)payload);
+  *pl = l->next;
+  lk.unlock();
+  heap.large_bytes.fetch_sub(l->bytes, std::memory_order_relaxed);
+  munmap(l, l->bytes);
+}
+
 size_t large_sweep() {
   size_t kept = 0;
   lk.lock();

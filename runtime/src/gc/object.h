@@ -54,6 +54,25 @@ inline const char *type_name(const gt_type *t) {
   return t && t->name ? t->name : "?";
 }
 
+// Whether the 8-aligned word at byte offset `off` of a payload of `bytes`
+// bytes and type `t` is a GC pointer field: by element for arrays; words
+// past the elements (padding) are not. A binary search of ptr_offsets.
+inline bool is_ptr_field(const gt_type *t, size_t off, size_t bytes) {
+  uint32_t n = t->nptrs;
+  if (!n || off >= bytes)
+    return false;
+  size_t within = is_array_type(t) ? off % t->size : off;
+  const uint32_t *lo = t->ptr_offsets, *hi = lo + n;
+  while (lo < hi) {
+    const uint32_t *mid = lo + (hi - lo) / 2;
+    if (*mid < within)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo != t->ptr_offsets + n && *lo == within;
+}
+
 // A descriptor the collector can rely on (version 1, gt/gc.h); null when
 // valid, else what is wrong with it.
 const char *check_type(const gt_type *t);
