@@ -42,9 +42,10 @@
  *
  * The forwarding word (word -1), for the copying collectors:
  *   bits 63..4  the address of the copy's (replica's) payload, or 0
- *   bit 0 BUSY       reserved (the stop-the-world copier copies first and
- *                    publishes with one CAS; the concurrent one may lock
- *                    an original while it fills or updates its replica)
+ *   bit 0 BUSY       the replicating collector's lock on an original while
+ *                    it fills or updates its replica (the stop-the-world
+ *                    copier never sets it: it copies first and publishes
+ *                    with one CAS)
  *   bit 1 FORWARDED  bits 63..4 hold the copy (large objects: themselves,
  *                    i.e. marked)
  *   bit 2 LOGGED     reserved: an object-remembering write barrier

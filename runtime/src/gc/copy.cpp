@@ -12,9 +12,10 @@
 //   the winner's copy and overwrites its own with the next one. One CAS per
 //   object and no waiting (TILT's forward.h claims with BUSY first, then
 //   copies, then stores: a second atomic step, and others spin on BUSY;
-//   BUSY is now unused). Exactly one copy of each object is published, and
-//   whoever reads a forwarding word sees a complete copy. A large object is
-//   marked by a CAS from 0 to `itself | FORWARDED`; its winner makes it gray.
+//   here BUSY is only replication's lock, replica.cpp). Exactly one copy of
+//   each object is published, and whoever reads a forwarding word sees a
+//   complete copy. A large object is marked by a CAS from 0 to
+//   `itself | FORWARDED`; its winner makes it gray.
 // - Gray objects are Cheney's: each worker copies into a block of its own
 //   (bump allocation), and the copied-but-unscanned objects of that block
 //   are [scan, cur). Scanning an object forwards its pointer fields, which

@@ -18,7 +18,17 @@
 // what is wrong. Freed blocks are inaccessible meanwhile (heap.cpp), so a
 // stale pointer that a mutator follows later faults instead of reading
 // garbage.
+//
+// replica_verify (gc/replica.h) checks a replication session's replicas
+// against their primaries while no worker and no mutator runs: for every
+// primary a worker shaded, its forwarding word (forwarded, unlocked); a
+// marked large NOPTRS object has no replica; an untransferred replica's
+// back pointer; a transferred one's header and every payload word: a
+// non-pointer word equals the primary's, a pointer word is the replica of
+// the primary's word (which must be shaded, since transfer and replay shade
+// every pointer they copy), or null, or a marked large NOPTRS object.
 #include "heap.h"
+#include "replica.h"
 #include "runtime_roots.h"
 #include "stackscan.h"
 
@@ -177,6 +187,114 @@ void verify_heap(uint64_t n) {
     v.t = t;
     scan_thread_stack(t, v);
   }
+}
+
+namespace {
+// The replica that a transferred replica's pointer word must hold for the
+// primary's value v, or null with *why set when v has none.
+uintptr_t expected_forward(uintptr_t v, const char **why) {
+  *why = nullptr;
+  if (!v)
+    return 0;
+  if (in_blocks(v) && block_state(block_of(v)) != kAlloc) {
+    *why = "is not a from-space object";
+    return 0;
+  }
+  if (!in_blocks(v) && !large_contains(v)) {
+    *why = "is not in the GC heap";
+    return 0;
+  }
+  uintptr_t f = fwd_word(v).load(std::memory_order_acquire);
+  if (!(f & GT_FWD_FORWARDED)) {
+    *why = "was never shaded";
+    return 0;
+  }
+  return f & ~uintptr_t(GT_FWD_BITS);
+}
+
+struct ReplicaBad {
+  bool fatal;
+  size_t *count;
+  void operator()(uintptr_t p, size_t off, const char *fmt, ...)
+      __attribute__((format(printf, 4, 5))) {
+    ++*count;
+    if (!fatal)
+      return;
+    char what[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    gt::fatal("gc replica check: object %#lx ('%s') +%zu: %s", (unsigned long)p,
+              type_name(type_of(p)), off, what);
+  }
+};
+} // namespace
+
+ReplicaCheck replica_verify(bool fatal) {
+  ReplicaCheck c;
+  ReplicaBad bad{fatal, &c.bad_words};
+  for (uint32_t i = 0; i < replica_workers(); ++i) {
+    const Replicator &w = replica_worker(i);
+    for (size_t k = 0; k < w.nshaded; ++k) {
+      uintptr_t p = w.shaded[k];
+      ++c.primaries;
+      uintptr_t f = fwd_word(p).load(std::memory_order_acquire);
+      if (!(f & GT_FWD_FORWARDED) || (f & GT_FWD_BUSY)) {
+        bad(p, size_t(0), "forwarding word %#lx: not forwarded, or locked",
+            (unsigned long)f);
+        continue;
+      }
+      uintptr_t r = f & ~uintptr_t(GT_FWD_BITS);
+      const gt_type *t = type_of(p);
+      if (r == p) {
+        if (in_blocks(p) || !(t->version_flags & GT_TYPE_NOPTRS))
+          bad(p, size_t(0), "forwarded to itself, not a large NOPTRS object");
+        ++c.marked;
+        continue;
+      }
+      uintptr_t back = fwd_word(r).load(std::memory_order_relaxed);
+      if (back) {
+        if (back != p)
+          bad(p, size_t(0), "untransferred replica %#lx has back pointer %#lx",
+              (unsigned long)r, (unsigned long)back);
+        ++c.untransferred;
+        continue;
+      }
+      ++c.transferred;
+      if (desc_word(r) != desc_word(p) ||
+          (is_array_type(t) && array_len(r) != array_len(p))) {
+        bad(p, size_t(0), "replica %#lx's header differs from the primary's",
+            (unsigned long)r);
+        continue;
+      }
+      size_t bytes = payload_bytes(p);
+      for (size_t off = 0; off < bytes; off += 8) {
+        uintptr_t pv = *reinterpret_cast<const uintptr_t *>(p + off);
+        uintptr_t rv = *reinterpret_cast<const uintptr_t *>(r + off);
+        ++c.words;
+        if (!is_ptr_field(t, off, bytes)) {
+          if (rv != pv)
+            bad(p, off, "replica %#lx holds %#lx, the primary %#lx",
+                (unsigned long)r, (unsigned long)rv, (unsigned long)pv);
+          continue;
+        }
+        ++c.pointer_words;
+        const char *why;
+        uintptr_t want = expected_forward(pv, &why);
+        if (why)
+          bad(p, off, "pointer field holds %#lx, which %s", (unsigned long)pv,
+              why);
+        else if (rv != want)
+          bad(p, off,
+              "replica %#lx's pointer field holds %#lx, the primary's %#lx "
+              "forwards to %#lx",
+              (unsigned long)r, (unsigned long)rv, (unsigned long)pv,
+              (unsigned long)want);
+      }
+    }
+  }
+  return c;
 }
 
 } // namespace gt::gc

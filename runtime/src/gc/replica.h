@@ -1,0 +1,94 @@
+// gc/replica.h: replication for the concurrent collector (issue 14): shade,
+// transfer and replay (replica.cpp, whose opening comment is the protocol),
+// and the replica coherence check (verify.cpp).
+//
+// A *session* is the lifetime of replicas until the cycle of step 6 (design
+// note section 12) owns them: replica_begin opens one (collections are held
+// off from then on), workers shade, transfer and replay, and
+// replica_abandon ends it, giving everything back. Objects allocated during
+// a session are not replicated correctly yet (step 5): callers allocate
+// nothing in the GC heap while a session is open.
+#pragma once
+
+#include "heap.h"
+
+#include <cstddef>
+#include <cstdint>
+
+struct gt_wlog_entry; // gt/hooks.h
+
+namespace gt::gc {
+
+struct ReplicaCounts {
+  uint64_t replicas = 0;       // small objects replicated (a shade CAS won)
+  uint64_t large_replicas = 0; // large objects with pointers replicated
+  uint64_t large_marked = 0;   // large NOPTRS objects marked
+  uint64_t lost = 0;           // shade CASes lost to another worker
+  uint64_t bytes = 0;          // of replicas, headers included
+  uint64_t transfers = 0;      // replicas transferred
+  uint64_t replays = 0;        // write-log entries replayed
+  uint64_t replay_copied = 0;  // ... onto transferred replicas
+  uint64_t replay_skipped = 0; // ... whose replica was not transferred yet
+  uint64_t replay_words = 0;   // words copied by replays
+  uint64_t lock_waits = 0;     // an object's lock found held
+};
+
+// One worker of a session: its to-space block, whose replicas in
+// [scan, cur) are gray, the primaries it shaded, and its counts. Used by
+// one thread at a time.
+struct Replicator {
+  uintptr_t scan = 0, cur = 0, end = 0;
+  uintptr_t *shaded = nullptr; // primaries whose forwarding word it set
+  size_t nshaded = 0, shaded_cap = 0;
+  ReplicaCounts n;
+};
+
+// Opens a session for `workers` workers (Replicators 0..workers-1), from a
+// green thread: waits for a running collection to end, then holds
+// collections off until replica_abandon.
+void replica_begin(uint32_t workers);
+uint32_t replica_workers();
+Replicator &replica_worker(uint32_t i);
+
+// The object p's replica, making one if p has none (gray, not transferred):
+// p itself for null, a marked large NOPTRS object, or an object in to-space.
+uintptr_t shade(Replicator &w, uintptr_t p);
+// Fills the replica r (word -1: its primary) from its primary under the
+// primary's lock, forwarding and shading its pointer fields; nothing if r
+// was transferred already.
+void transfer(Replicator &w, uintptr_t r);
+// Replays one write-log entry (gt/hooks.h), which must be sealed: the
+// interval it belongs to has ended (its thread passed a safepoint after
+// the writes). Fatal for an entry that names no object of the GC heap.
+void replay(Replicator &w, const gt_wlog_entry &e);
+// Transfers w's gray replicas and those published by others until there
+// are none now (others may publish more later).
+void replica_drain(Replicator &w);
+// Drains until no gray replica is left anywhere (gc/work.h's termination):
+// every worker calls it once, when it will be given no more entries to
+// replay or objects to shade.
+void replica_finish(Replicator &w);
+// The counts of every worker, summed.
+ReplicaCounts replica_counts();
+
+// Ends the session without a flip (tests, and a cycle that aborts): every
+// primary shaded in it loses its forwarding word, replicas are freed (large
+// ones unmapped, to-space blocks back in the pool), collections may start
+// again. No worker may be running.
+void replica_abandon();
+
+// The coherence of every replica of the session with its primary (no
+// worker and no mutator may be running): a transferred replica's header
+// equals its primary's, each non-pointer word equals the primary's, each
+// pointer word the replica of the object the primary's word points to; an
+// untransferred replica's word -1 is its primary. With `fatal`, the first
+// violation is a fatal error naming the object, its type and the offset;
+// without, violations are counted (tests that show a stale replica).
+// verify.cpp.
+struct ReplicaCheck {
+  size_t primaries = 0, transferred = 0, untransferred = 0, marked = 0;
+  size_t words = 0, pointer_words = 0, bad_words = 0;
+};
+ReplicaCheck replica_verify(bool fatal);
+
+} // namespace gt::gc
