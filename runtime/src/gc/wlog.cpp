@@ -152,16 +152,6 @@ const char *object_problem(uintptr_t p) {
   return nullptr;
 }
 
-bool is_pointer_field(const gt_type *t, size_t offset) {
-  if (offset % 8)
-    return false;
-  size_t in = is_array_type(t) ? offset % t->size : offset;
-  for (uint32_t i = 0; i < t->nptrs; ++i)
-    if (t->ptr_offsets[i] == in)
-      return true;
-  return false;
-}
-
 const char *entry_problem(const gt_wlog_entry &e) {
   uintptr_t p = e.object & ~uintptr_t(GT_WLOG_RANGE);
   if (const char *why = object_problem(p))
@@ -175,7 +165,7 @@ const char *entry_problem(const gt_wlog_entry &e) {
     return "offset beyond the object";
   if (!e.old)
     return nullptr;
-  if (!is_pointer_field(type_of(p), e.offset))
+  if (e.offset % 8 || !is_ptr_field(type_of(p), e.offset, size))
     return "an overwritten pointer logged for a field that is not a GC pointer";
   if (object_problem(e.old))
     return "the overwritten pointer is not a GC object";
