@@ -54,6 +54,20 @@ void run_limited(size_t limit, const char *name, void (*body)(void *)) {
   gt_run(&cfg, run_named, nullptr);
 }
 
+// Runs body as thread `name` in a child process with `var`=`value` in its
+// environment, and checks that it dies with `expected` on stderr.
+void expect_env_death(const char *what, const char *var, const char *value,
+                      const char *name, void (*body)(void *),
+                      const char *expected) {
+  expect_death(
+      what,
+      [=] {
+        setenv(var, value, 1);
+        run_limited(kLimit, name, body);
+      },
+      expected);
+}
+
 void fill_forever(void *) {
   gt_gc_add_root((Ref *)&chain);
   for (;;) {
@@ -233,49 +247,24 @@ int main() {
       "gt_gc_collect outside green threads", [] { gt_gc_collect(); },
       "gt_gc_collect called outside a green thread");
 
-  expect_death(
-      "GT_GC names the collectors it knows",
-      [] {
-        setenv("GT_GC", "parallel", 1);
-        run_limited(kLimit, "t", within_limit);
-      },
-      "GT_GC='parallel': expected 'stw' or 'concurrent'");
-  expect_death(
-      "GT_GC_VERIFY: a root that is no object",
-      [] {
-        setenv("GT_GC_VERIFY", "1", 1);
-        run_limited(kLimit, "t", wild_root);
-      },
-      "is neither in the heap nor a large object");
-  expect_death(
-      "GT_GC_VERIFY: reading through a stale pointer faults",
-      [] {
-        setenv("GT_GC_VERIFY", "1", 1);
-        run_limited(kLimit, "t", stale_read);
-      },
-      "");
-
-  expect_death(
-      "GT_GC_LOG: an entry beyond its object",
-      [] {
-        setenv("GT_GC_LOG", "1", 1);
-        run_limited(kLimit, "logger", log_beyond);
-      },
+  expect_env_death("GT_GC names the collectors it knows", "GT_GC", "parallel",
+                   "t", within_limit,
+                   "GT_GC='parallel': expected 'stw' or 'concurrent'");
+  expect_env_death("GT_GC_VERIFY: a root that is no object", "GT_GC_VERIFY",
+                   "1", "t", wild_root,
+                   "is neither in the heap nor a large object");
+  expect_env_death("GT_GC_VERIFY: reading through a stale pointer faults",
+                   "GT_GC_VERIFY", "1", "t", stale_read, "");
+  expect_env_death(
+      "GT_GC_LOG: an entry beyond its object", "GT_GC_LOG", "1", "logger",
+      log_beyond,
       "('logger') or an earlier one of the same interval: entry {object");
-  expect_death(
+  expect_env_death(
       "GT_GC_LOG: an overwritten pointer for a field that is not one",
-      [] {
-        setenv("GT_GC_LOG", "1", 1);
-        run_limited(kLimit, "logger", log_old_in_bytes);
-      },
+      "GT_GC_LOG", "1", "logger", log_old_in_bytes,
       "an overwritten pointer logged for a field that is not a GC pointer");
-  expect_death(
-      "GT_GC_LOG takes 0 or 1",
-      [] {
-        setenv("GT_GC_LOG", "yes", 1);
-        run_limited(kLimit, "t", within_limit);
-      },
-      "GT_GC_LOG='yes': expected 0 or 1");
+  expect_env_death("GT_GC_LOG takes 0 or 1", "GT_GC_LOG", "yes", "t",
+                   within_limit, "GT_GC_LOG='yes': expected 0 or 1");
 
   // A live set that fits: allocation goes on within the limit.
   std::fflush(stdout);

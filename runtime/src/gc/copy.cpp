@@ -51,22 +51,9 @@ std::atomic<bool> threads_end{false};
         static_cast<const void *>(slot), reinterpret_cast<void *>(p), why);
 }
 
-// A block of to-space for `l`, leaving its current one: the block's end of
-// objects is recorded and its unscanned part published.
+// A block of to-space for `l`, leaving its current one (work.h).
 void next_copy_block(Local &l) {
-  if (l.end) {
-    uint32_t b = block_of(l.end - 1);
-    heap.top[b] = uint32_t(l.cur - block_addr(b));
-    if (l.scan < l.cur)
-      work.publish(l.scan, l.cur);
-  }
-  uintptr_t a = block_take(kCopy);
-  if (!a)
-    fatal("gc: out of address space for the to-space (heap %zu bytes, "
-          "limit %zu)",
-          heap_bytes(), heap.limit);
-  l.scan = l.cur = a;
-  l.end = a + kBlockBytes;
+  to_block_next(work, l.scan, l.cur, l.end, "gc");
 }
 
 // Copies `n` payload bytes (a multiple of 16): the usual small sizes inline.
@@ -269,10 +256,7 @@ uint64_t copy_finish() {
   uint64_t copied = 0;
   for (uint32_t i = 0; i < sched.n; ++i) {
     Local &l = locals[i];
-    if (l.end) {
-      uint32_t b = block_of(l.end - 1);
-      heap.top[b] = uint32_t(l.cur - block_addr(b));
-    }
+    to_block_done(l.cur, l.end);
     copied += l.copied;
     l.scan = l.cur = l.end = 0;
     l.copied = 0;

@@ -113,22 +113,9 @@ void note_shaded(Replicator &w, uintptr_t p) {
   w.shaded[w.nshaded++] = p;
 }
 
-// A to-space block for w, leaving its current one: its end of objects is
-// recorded and its gray part published.
+// A to-space block for w, leaving its current one (work.h).
 void next_block(Replicator &w) {
-  if (w.end) {
-    uint32_t b = block_of(w.end - 1);
-    heap.top[b] = uint32_t(w.cur - block_addr(b));
-    if (w.scan < w.cur)
-      work.publish(w.scan, w.cur);
-  }
-  uintptr_t a = block_take(kCopy);
-  if (!a)
-    fatal("gc replication: out of address space for the to-space (heap %zu "
-          "bytes, limit %zu)",
-          heap_bytes(), heap.limit);
-  w.scan = w.cur = a;
-  w.end = a + kBlockBytes;
+  to_block_next(work, w.scan, w.cur, w.end, "gc replication");
 }
 
 // Writes the header of p's replica at `d` (its payload): descriptor, array
@@ -413,10 +400,7 @@ void replica_finish(Replicator &w) {
       break; // no gray replica is left anywhere
     transfer_range(w, r.begin, r.end);
   }
-  if (w.end) {
-    uint32_t b = block_of(w.end - 1);
-    heap.top[b] = uint32_t(w.cur - block_addr(b));
-  }
+  to_block_done(w.cur, w.end);
 }
 
 ReplicaCounts replica_counts() {

@@ -26,6 +26,8 @@
 //    7.3, keeps it out and bounds it instead).
 #include "work.h"
 
+#include "heap.h"
+
 #include <cstdlib>
 #include <sched.h>
 
@@ -92,6 +94,27 @@ bool WorkList::idle(Range &r) {
       sched_yield();
   }
   return false;
+}
+
+void to_block_done(uintptr_t cur, uintptr_t end) {
+  if (end) {
+    uint32_t b = block_of(end - 1);
+    heap.top[b] = uint32_t(cur - block_addr(b));
+  }
+}
+
+void to_block_next(WorkList &work, uintptr_t &scan, uintptr_t &cur,
+                   uintptr_t &end, const char *who) {
+  to_block_done(cur, end);
+  if (scan < cur)
+    work.publish(scan, cur);
+  uintptr_t a = block_take(kCopy);
+  if (!a)
+    fatal("%s: out of address space for the to-space (heap %zu bytes, "
+          "limit %zu)",
+          who, heap_bytes(), heap.limit);
+  scan = cur = a;
+  end = a + kBlockBytes;
 }
 
 } // namespace gt::gc

@@ -58,4 +58,14 @@ private:
   }
 };
 
+// A worker's to-space cursor: its current to-space block ends at `end`, and
+// the objects in [scan, cur) are gray (copied or replicated, not scanned or
+// transferred yet). to_block_next moves it to a fresh to-space block,
+// recording the old block's end of objects and publishing its gray part on
+// `work` (`who` names the collector if the address space is used up);
+// to_block_done records the end of objects of the worker's last block.
+void to_block_next(WorkList &work, uintptr_t &scan, uintptr_t &cur,
+                   uintptr_t &end, const char *who);
+void to_block_done(uintptr_t cur, uintptr_t end);
+
 } // namespace gt::gc
