@@ -156,35 +156,13 @@ void scan_object(Local &l, const Obj &o) {
 // Scans the objects in [x, end) (a published range), giving the rest away
 // when others are idle.
 void scan_range(Local &l, uintptr_t x, uintptr_t end) {
-  for (uint32_t k = 1; x < end; ++k) {
-    Obj o = obj_at(x);
-    x = o.end;
-    scan_object(l, o);
-    if (k % 32 == 0 && x < end && work.want_share(end - x)) {
-      work.publish(x, end);
-      return;
-    }
-  }
+  gray_range(work, x, end, [&](const Obj &o) { scan_object(l, o); });
 }
 
 // Scans until the worker's own block has no gray objects and the shared
 // stack is empty.
 void drain(Local &l) {
-  for (;;) {
-    for (uint32_t k = 1; l.scan < l.cur; ++k) {
-      Obj o = obj_at(l.scan);
-      l.scan = o.end;
-      scan_object(l, o); // may move l.scan and l.cur to a new block
-      if (k % 32 == 0 && work.want_share(l.cur - l.scan)) {
-        work.publish(l.scan, l.cur);
-        l.scan = l.cur;
-      }
-    }
-    Range r;
-    if (!work.pop(r))
-      return;
-    scan_range(l, r.begin, r.end);
-  }
+  gray_drain(work, l.scan, l.cur, [&](const Obj &o) { scan_object(l, o); });
 }
 
 struct StackRoots final : RootVisitor {

@@ -215,15 +215,7 @@ void copy_window(Replicator &w, uintptr_t p, uintptr_t r, const gt_type *t,
 // Transfers the objects in [x, end) (a gray range), giving the rest away
 // when others are idle.
 void transfer_range(Replicator &w, uintptr_t x, uintptr_t end) {
-  for (uint32_t k = 1; x < end; ++k) {
-    Obj o = obj_at(x);
-    x = o.end;
-    transfer(w, o.payload);
-    if (k % 32 == 0 && x < end && work.want_share(end - x)) {
-      work.publish(x, end);
-      return;
-    }
-  }
+  gray_range(work, x, end, [&](const Obj &o) { transfer(w, o.payload); });
 }
 
 // The object of a write-log entry, checked: a from-space or large object.
@@ -376,21 +368,8 @@ void replay(Replicator &w, const gt_wlog_entry &e) {
 }
 
 void replica_drain(Replicator &w) {
-  for (;;) {
-    for (uint32_t k = 1; w.scan < w.cur; ++k) {
-      Obj o = obj_at(w.scan);
-      w.scan = o.end;
-      transfer(w, o.payload); // may move w.scan and w.cur to a new block
-      if (k % 32 == 0 && work.want_share(w.cur - w.scan)) {
-        work.publish(w.scan, w.cur);
-        w.scan = w.cur;
-      }
-    }
-    Range r;
-    if (!work.pop(r))
-      return;
-    transfer_range(w, r.begin, r.end);
-  }
+  gray_drain(work, w.scan, w.cur,
+             [&](const Obj &o) { transfer(w, o.payload); });
 }
 
 void replica_finish(Replicator &w) {

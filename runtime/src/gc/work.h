@@ -4,6 +4,7 @@
 #pragma once
 
 #include "../internal.h"
+#include "object.h"
 
 #include <atomic>
 #include <cstddef>
@@ -57,6 +58,43 @@ private:
     return r;
   }
 };
+
+// Visits the gray objects whose headers start in [x, end) (a published
+// range) with each(obj), giving the rest away when others are idle.
+template <class Each>
+void gray_range(WorkList &work, uintptr_t x, uintptr_t end, Each each) {
+  for (uint32_t k = 1; x < end; ++k) {
+    Obj o = obj_at(x);
+    x = o.end;
+    each(o);
+    if (k % 32 == 0 && x < end && work.want_share(end - x)) {
+      work.publish(x, end);
+      return;
+    }
+  }
+}
+
+// Visits gray objects with each(obj) until the worker's own, [scan, cur) of
+// its to-space block, and the shared stack are empty. each may copy more
+// objects behind cur, or move scan and cur to a new block (to_block_next).
+template <class Each>
+void gray_drain(WorkList &work, uintptr_t &scan, uintptr_t &cur, Each each) {
+  for (;;) {
+    for (uint32_t k = 1; scan < cur; ++k) {
+      Obj o = obj_at(scan);
+      scan = o.end;
+      each(o);
+      if (k % 32 == 0 && work.want_share(cur - scan)) {
+        work.publish(scan, cur);
+        scan = cur;
+      }
+    }
+    Range r;
+    if (!work.pop(r))
+      return;
+    gray_range(work, r.begin, r.end, each);
+  }
+}
 
 // A worker's to-space cursor: its current to-space block ends at `end`, and
 // the objects in [scan, cur) are gray (copied or replicated, not scanned or
