@@ -27,6 +27,14 @@
 //    workers past replica_finish): replica_verify passes, every entry was
 //    replayed once, and each replica reachable from the shaded roots equals
 //    the model (pointer words: the replica of the model's target).
+//    The odd rounds log through the runtime's own write log instead
+//    (gc/wlog.cpp): wlog_on before the mutators start, entries through the
+//    hooks into the executor's lent buffer, sealed at the mutators' real
+//    safepoints (yields, polls, exit), flush rounds run by a worker while
+//    the other replays, wlog_off at the end; the workers replay the
+//    buffers wlog_sealed() hands out. (A round run from an OS thread while
+//    the main green thread wanted its own once deadlocked: run_round's
+//    rule 4 of wlog.cpp.)
 // 3. A corrupt entry (an object outside the heap) is a fatal error.
 //
 // Collections. This file is not compiled with stack maps or barriers:
@@ -46,8 +54,10 @@
 #include "check.h"
 
 #include "../src/gc/replica.h"
+#include "../src/gc/wlog.h"
 
 #include <gt/gc.h>
+#include <gt/hooks.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -491,6 +501,12 @@ struct Log {
   std::atomic<size_t> taken{0};  // claimed by workers
 };
 Log logs[kMutators];
+// Odd rounds log through the runtime's write log (gc/wlog.cpp: the
+// executor's buffer lent to the mutator, sealed at its real safepoints,
+// queued) and the workers replay what wlog_sealed() hands them; even rounds
+// use the per-mutator logs above, sealed by hand.
+std::atomic<bool> via_wlog{false};
+std::atomic<long> wlog_buffers{0}, wlog_rounds{0};
 std::atomic<bool> mutators_done{false};
 gt_waitgroup_t mutators_wg;
 std::atomic<long> yields{0}, polls{0};
@@ -500,11 +516,18 @@ struct Mutator {
   uint64_t rnd;
   size_t since_seal = 0, interval = 1;
 
-  void log(const gt_wlog_entry &x) { logs[id].e[logs[id].n++] = x; }
+  void log(const gt_wlog_entry &x) {
+    logs[id].e[logs[id].n++] = x; // the record of what was logged
+    if (via_wlog.load(std::memory_order_relaxed)) {
+      CHECK(gt_hook_write_barrier_active());
+      *gt_hook_write_barrier_reserve(1) = x;
+    }
+  }
   void maybe_seal() {
     if (++since_seal < interval)
       return;
-    logs[id].sealed.store(logs[id].n, std::memory_order_release);
+    if (!via_wlog.load(std::memory_order_relaxed)) // else: at safepoints
+      logs[id].sealed.store(logs[id].n, std::memory_order_release);
     since_seal = 0;
     interval = 1 + next_rand(rnd) % 8;
     if (next_rand(rnd) % 64 == 0) {
@@ -609,8 +632,9 @@ void mutator(void *arg) {
     m.op();
     m.maybe_seal();
   }
-  logs[m.id].sealed.store(logs[m.id].n, std::memory_order_release);
-  gt_waitgroup_done(&mutators_wg);
+  if (!via_wlog.load(std::memory_order_relaxed))
+    logs[m.id].sealed.store(logs[m.id].n, std::memory_order_release);
+  gt_waitgroup_done(&mutators_wg); // via_wlog: the exit's switch seals
 }
 
 // Claims up to 16 sealed entries of some log and replays them; whether it
@@ -634,15 +658,44 @@ bool replay_some(gc::Replicator &w, uint32_t seed) {
 
 std::vector<size_t> shaded_roots;
 
+// Replays one sealed buffer of the runtime's write log; whether there was
+// one.
+bool replay_wlog(gc::Replicator &w) {
+  gc::LogBuffer *b = gc::wlog_sealed();
+  if (!b)
+    return false;
+  for (uint32_t j = 0; j < b->count; ++j)
+    gc::replay(w, b->e[j]);
+  gc::wlog_recycle(b);
+  wlog_buffers.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
 void *worker(void *arg) {
   uint32_t id = uint32_t(reinterpret_cast<intptr_t>(arg));
   gc::Replicator &w = gc::replica_worker(id);
   for (size_t j : shaded_roots) // every worker: their shade CASes race
     gc::shade(w, addr[j]);
-  for (uint32_t round = 0;; ++round) {
+  bool wlog = via_wlog.load(std::memory_order_relaxed);
+  for (uint32_t round = 0, idle = 0;; ++round) {
+    // via_wlog: done is set after wlog_off, which queues every entry.
     bool done = mutators_done.load(std::memory_order_acquire);
-    bool any = replay_some(w, id + round);
+    bool any = wlog ? replay_wlog(w) : replay_some(w, id + round);
     gc::replica_drain(w);
+    if (wlog) {
+      if (!any && done)
+        break; // the queue is empty and nothing more will be queued
+      // Now and then a round, so that entries in executors' current
+      // buffers are queued before they fill (as the collector will), while
+      // the other worker replays.
+      if (id == 0 && ++idle % 16 == 1 && !done) {
+        gc::wlog_round();
+        wlog_rounds.fetch_add(1, std::memory_order_relaxed);
+      }
+      if (!any)
+        sched_yield();
+      continue;
+    }
     if (!any && done) {
       bool left = false;
       for (Log &l : logs)
@@ -705,6 +758,10 @@ void races() {
       l.taken.store(0);
     }
     mutators_done.store(false);
+    bool wlog = round % 2 == 1;
+    via_wlog.store(wlog);
+    if (wlog)
+      gc::wlog_on();
     // Roots: an eighth of the objects, shaded by the workers as they start.
     shaded_roots.clear();
     for (size_t j = size_t(round); j < n; j += 8)
@@ -719,6 +776,8 @@ void races() {
                          reinterpret_cast<void *>(intptr_t(round << 8 | k)),
                          nullptr));
     gt_waitgroup_wait(&mutators_wg);
+    if (wlog)
+      gc::wlog_off(); // every entry sealed and queued
     mutators_done.store(true, std::memory_order_release);
     for (int k = 0; k < kWorkers; ++k)
       pthread_join(th[k], nullptr);
@@ -758,6 +817,10 @@ void races() {
               (unsigned long long)skipped, (unsigned long long)replicas,
               (unsigned long long)lost, (unsigned long long)lock_waits,
               yields.load(), polls.load(), (unsigned long long)checked);
+  std::printf("gc replay races: the odd rounds through the write log: %ld "
+              "sealed buffers replayed, %ld rounds by a worker\n",
+              wlog_buffers.load(), wlog_rounds.load());
+  CHECK(kRounds < 2 || (wlog_buffers.load() > 0 && wlog_rounds.load() > 0));
   CHECK(replays == entries &&
         entries > uint64_t(kRounds) * kMutators * kOps * 9 / 10);
   CHECK(copied > 0 && skipped > 0);
@@ -787,6 +850,9 @@ void main_thread(void *) {
 } // namespace
 
 int main() {
+  // The odd rounds turn the write log on as a concurrent collection does;
+  // GT_GC_LOG=1 (run-tests.py's VERIFY mode) is the stop-the-world one's.
+  unsetenv("GT_GC_LOG");
   expect_fatal("an entry outside the heap", corrupt,
                "is not in the GC heap (neither in its blocks nor a large "
                "object): a corrupt write log");

@@ -42,6 +42,9 @@
 //    thread running unlogged and waits for its poll. A lend re-reads
 //    `log_on` under the lock, so that a scheduler that saw it on just before
 //    an off round cannot lend after the round acknowledged for it.
+//    One round runs at a time; a green thread waiting to run one
+//    acknowledges the running one for its executor (its caller is at a call,
+//    a safepoint), else the two would wait for each other.
 // 5. Tests without a collector keep their own buffer (gt_gc_wlog_start; the
 //    mailbox's wlog_state then points at a TestLog), which the scheduler
 //    and rounds leave alone; a thread that starts one gives the executor's
@@ -266,13 +269,20 @@ void free_list(LogBuffer *b) {
 
 // Step 4: one round. The caller has set or cleared log_on.
 void run_round() {
-  round_lk.lock();
+  Thread *self = current_thread();
+  Executor *me = current_executor();
+  // A green thread that waits for another round to end holds its executor:
+  // it acknowledges that round itself meanwhile, or the other would wait
+  // for its executor forever.
+  for (unsigned spins = 0; !round_lk.try_lock(); ++spins) {
+    if (self)
+      wlog_safepoint(self);
+    spins < 64 ? cpu_relax() : (void)sched_yield();
+  }
   uint64_t r = round_want.load(std::memory_order_relaxed) + 1;
   round_want.store(r, std::memory_order_release);
   n_rounds.fetch_add(1, std::memory_order_relaxed);
   process_barrier();
-  Thread *self = current_thread();
-  Executor *me = current_executor();
   for (uint32_t i = 0; i < nlogs; ++i) {
     ExecLog &x = logs[i];
     Executor &ex = sched.execs[i];
@@ -371,6 +381,9 @@ void wlog_release(Thread *t) {
 }
 
 void wlog_on() {
+  if (log_check)
+    fatal("gc: GT_GC_LOG=1 checks and drops every write-log entry (a mode of "
+          "the stop-the-world collector): nothing could replay them");
   log_on.store(true, std::memory_order_release);
   run_round();
 }
