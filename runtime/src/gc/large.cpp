@@ -31,6 +31,15 @@ SpinLock lk; // guards the list
 Large *list;
 uintptr_t *index_; // sorted payloads (large_index)
 size_t nindex, index_cap;
+
+// The link that points at the record of the large object `payload`, or at
+// the list's null end; lk held.
+Large **find(uintptr_t payload) {
+  Large **pl = &list;
+  while (*pl && (*pl)->payload != payload)
+    pl = &(*pl)->next;
+  return pl;
+}
 } // namespace
 
 uintptr_t large_alloc(size_t obj, size_t hdr) {
@@ -54,9 +63,7 @@ uintptr_t large_alloc(size_t obj, size_t hdr) {
 
 void large_free(uintptr_t payload) {
   lk.lock();
-  Large **pl = &list;
-  while (*pl && (*pl)->payload != payload)
-    pl = &(*pl)->next;
+  Large **pl = find(payload);
   Large *l = *pl;
   if (!l)
     fatal("gc: large_free(%#lx): not a large object", (unsigned long)payload);
@@ -105,11 +112,9 @@ void large_index() {
 
 bool large_exists(uintptr_t p) {
   lk.lock();
-  const Large *l = list;
-  while (l && l->payload != p)
-    l = l->next;
+  bool found = *find(p);
   lk.unlock();
-  return l;
+  return found;
 }
 
 size_t large_count() { return nindex; }

@@ -325,14 +325,19 @@ void wlog_lend(Executor *e, Thread *t) {
   x.lk.unlock();
 }
 
-void wlog_switched_out(Executor *e, Thread *t) {
-  ExecLog &x = logs[e->id];
-  if (t->mb.wlog_state != reinterpret_cast<uintptr_t>(&x))
-    return; // a test's own log
+// Takes x back from t, which is at a safepoint or switched out, and seals.
+void take_and_seal(ExecLog &x, Thread *t) {
   x.lk.lock();
   take_locked(x, t);
   seal_and_ack(x);
   x.lk.unlock();
+}
+
+void wlog_switched_out(Executor *e, Thread *t) {
+  ExecLog &x = logs[e->id];
+  if (t->mb.wlog_state != reinterpret_cast<uintptr_t>(&x))
+    return; // a test's own log
+  take_and_seal(x, t);
 }
 
 void wlog_safepoint(Thread *t) {
@@ -358,26 +363,17 @@ void wlog_safepoint(Thread *t) {
 }
 
 void runtime_write(uintptr_t object, size_t offset, uintptr_t old) {
-  gt_mailbox &mb = self_or_die("gc::runtime_write")->mb;
-  if (!(mb.gc_status & GT_GC_LOG_WRITES))
-    return;
-  if (mb.wlog_free < 1)
-    gt_gc_wlog_flush(1);
-  auto *e = reinterpret_cast<gt_wlog_entry *>(mb.wlog_ptr);
-  mb.wlog_ptr += sizeof(gt_wlog_entry);
-  mb.wlog_free -= 1;
-  *e = gt_wlog_entry{object, offset, old};
+  // The compiler's hooks (gt/hooks.h), as a barrier in compiled code: the
+  // runtime runs on the green thread, whose mailbox is in the register.
+  if (gt_hook_write_barrier_active())
+    *gt_hook_write_barrier_reserve(1) = gt_wlog_entry{object, offset, old};
 }
 
 void wlog_release(Thread *t) {
   uintptr_t st = t->mb.wlog_state;
   if (!st || kind_of(st) != kExecutorLog)
     return;
-  ExecLog &x = *reinterpret_cast<ExecLog *>(st);
-  x.lk.lock();
-  take_locked(x, t);
-  seal_and_ack(x);
-  x.lk.unlock();
+  take_and_seal(*reinterpret_cast<ExecLog *>(st), t);
 }
 
 void wlog_on() {
