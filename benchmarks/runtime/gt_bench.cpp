@@ -27,6 +27,9 @@
 //           the ms from closing the channel until all n have finished (a
 //           wait group). One run.
 //   park_compact  the same with threads spawned with GT_ATTR_COMPACT.
+//   memory_small, park_small  the same with threads spawned with
+//           GT_ATTR_SMALL_STACK (a 1 KiB first segment;
+//           runtime/src/segment.cpp).
 //   idle    the runtime with its executors and nothing to run for 1 s (the
 //           main thread sleeps): CPU time of the process, ms per second.
 #include <gt/gt.h>
@@ -182,6 +185,15 @@ long rss_bytes() {
   return resident * sysconf(_SC_PAGESIZE);
 }
 
+// The spawn flags of the memory and park variants.
+unsigned spawn_flags() {
+  if (bench.ends_with("_compact"))
+    return GT_ATTR_COMPACT;
+  if (bench.ends_with("_small"))
+    return GT_ATTR_SMALL_STACK;
+  return 0;
+}
+
 std::atomic<long> started;
 gt_chan_t *gate;
 gt_waitgroup_t finished;
@@ -195,7 +207,7 @@ void bench_memory() {
   gate = gt_chan_new(0, 0);
   long before = rss_bytes();
   gt_waitgroup_add(&finished, n_arg);
-  gt_attr attr{0, nullptr, bench == "memory_compact" ? GT_ATTR_COMPACT : 0u};
+  gt_attr attr{0, nullptr, spawn_flags()};
   for (long i = 0; i < n_arg; ++i)
     gt_detach(gt_spawn(parked, nullptr, &attr));
   while (started.load() < n_arg)
@@ -211,7 +223,7 @@ void bench_park() {
   started = 0;
   gate = gt_chan_new(0, 0);
   gt_waitgroup_add(&finished, n_arg);
-  gt_attr attr{0, nullptr, bench == "park_compact" ? GT_ATTR_COMPACT : 0u};
+  gt_attr attr{0, nullptr, spawn_flags()};
   uint64_t t0 = gt_now_ns();
   for (long i = 0; i < n_arg; ++i)
     gt_detach(gt_spawn(parked, nullptr, &attr));
@@ -250,9 +262,10 @@ void main_thread(void *) {
     bench_yield();
   else if (bench == "chanpp")
     bench_chanpp();
-  else if (bench == "memory" || bench == "memory_compact")
+  else if (bench == "memory" || bench == "memory_compact" ||
+           bench == "memory_small")
     bench_memory();
-  else if (bench == "park" || bench == "park_compact")
+  else if (bench == "park" || bench == "park_compact" || bench == "park_small")
     bench_park();
   else if (bench == "idle")
     bench_idle();
@@ -267,8 +280,10 @@ int main(int argc, char **argv) {
                                    {"chanpp", "ns/roundtrip"},
                                    {"memory", "bytes/thread"},
                                    {"memory_compact", "bytes/thread"},
+                                   {"memory_small", "bytes/thread"},
                                    {"park", "ms"},
                                    {"park_compact", "ms"},
+                                   {"park_small", "ms"},
                                    {"idle", "ms/s"}};
   const char *unit = nullptr;
   if (argc == 4)
@@ -276,9 +291,11 @@ int main(int argc, char **argv) {
       if (bench = argv[1], bench == u[0])
         unit = u[1];
   if (!unit) {
-    std::fprintf(stderr,
-                 "usage: gt-bench skynet|spawn|yield|chanpp|memory|memory_compact"
-                 "|park|park_compact|idle <executors> <n>\n");
+    std::fprintf(
+        stderr,
+        "usage: gt-bench skynet|spawn|yield|chanpp|memory|memory_compact"
+        "|memory_small|park|park_compact|park_small|idle <executors> "
+        "<n>\n");
     return 2;
   }
   unsigned executors = std::atoi(argv[2]);
@@ -291,7 +308,9 @@ int main(int argc, char **argv) {
               result, unit);
   if (result2 >= 0) // park: the wake phase
     std::printf("RESULT %s %u %ld %.2f %s\n",
-                bench == "park" ? "wake" : "wake_compact", executors, n_arg,
-                result2, unit);
+                bench == "park"           ? "wake"
+                : bench == "park_compact" ? "wake_compact"
+                                          : "wake_small",
+                executors, n_arg, result2, unit);
   return 0;
 }

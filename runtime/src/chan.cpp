@@ -147,10 +147,14 @@ int select_impl(gt_select_case *cases, size_t n, bool block, const char *api,
   if (cancel_pending(self))
     return GT_CANCELED;
 
-  // Lock order: by address, each channel once. The arrays live in this
-  // frame, sized for n: a parked thread's stack stays small.
+  // Lock order: by address, each channel once. The waiters below live in
+  // this frame, sized for n: a parked thread's stack stays small. These two
+  // arrays have a fixed size, so that a small-stack thread (segment.cpp)
+  // runs a select on a big segment, where its allocation of the waiters
+  // never needs the split-stack slow path (__morestack_allocate_stack_space).
   LockSet locks;
-  locks.chans = static_cast<gt_chan **>(__builtin_alloca(n * sizeof(gt_chan *)));
+  gt_chan *chans[kMaxCases];
+  locks.chans = chans;
   locks.n = 0;
   for (size_t i = 0; i < n; ++i) {
     gt_chan *c = cases[i].chan;
@@ -164,7 +168,7 @@ int select_impl(gt_select_case *cases, size_t n, bool block, const char *api,
     locks.chans[j] = c;
     ++locks.n;
   }
-  auto *order = static_cast<uint8_t *>(__builtin_alloca(n));
+  uint8_t order[kMaxCases];
   for (size_t i = 0; i < n; ++i)
     order[i] = i;
   uint64_t r = rand_next(self);
@@ -473,8 +477,7 @@ int gt_select_ref(gt_select_ref_case GT_GC *cases, size_t n, int block) {
           gt_gc_array_len(cases));
   auto *ks = static_cast<gt_select_case *>(
       __builtin_alloca(n * sizeof(gt_select_case)));
-  auto *vals =
-      static_cast<uintptr_t *>(__builtin_alloca(n * sizeof(uintptr_t)));
+  uintptr_t vals[kMaxCases]; // fixed: see select_impl's lock set
   for (size_t i = 0; i < n; ++i) {
     ks[i].chan = cases[i].chan;
     ks[i].op = cases[i].op;

@@ -46,6 +46,10 @@ struct Executor {
   uint32_t nstacks = 0;
   uint32_t refills = 0; // of the cache from carved or prepared stacks
   Stack stacks[kStackCache];
+  // Free first segments of small-stack threads (segment.cpp).
+  static constexpr uint32_t kSmallCache = 128;
+  uint32_t nsmall = 0;
+  char *small[kSmallCache];
 };
 
 // Groups written by different parties live on separate cache lines.

@@ -57,13 +57,22 @@ static_assert(sizeof(SpinLock) == 4);
 struct Stack {
   char *lo = nullptr; // lowest usable byte (the guard is below)
   size_t size = 0;    // usable bytes
-  uint32_t cls = 0;   // size class in the pool
+  uint32_t cls = 0;   // size class in the pool, or kSmallClass
   char *hi() const { return lo + size; }
 };
 
 enum class Status : uint32_t { Runnable, Running, Parked, Dead };
 
 struct Thread;
+
+// Stack::cls of a small-stack thread's first segment (segment.cpp), which
+// has no guard page and no place in stacks.cpp's pools.
+constexpr uint32_t kSmallClass = ~0u;
+
+// A function without the split-stack check (segment.cpp): varargs functions
+// (LLVM cannot check them) and code that runs where the limit belongs to
+// another stack, such as signal handlers.
+#define GT_NO_SPLIT_STACK __attribute__((no_split_stack))
 
 // An entry in a wait queue (waitq.h).
 struct Waiter {
@@ -115,6 +124,7 @@ struct Thread {
   alignas(16) unsigned char elem_buf[16];
   bool compactable = false; // for the current park; reset by begin_wait
   bool may_compact = false; // spawned with GT_ATTR_COMPACT
+  bool small = false;       // spawned with GT_ATTR_SMALL_STACK (segment.cpp)
   // Whether the compacted stack's pages are still to be dropped (stacks.cpp):
   // a DropState.
   std::atomic<uint8_t> drop_state{kDropKeep};
@@ -217,6 +227,31 @@ void stacks_executor_init(); // the executor thread's alternate signal stack
 void stacks_executor_fini();
 size_t stack_default_size();
 void stack_set_default_size(size_t size);
+unsigned stack_class_of(size_t size); // Stack::cls of a pooled stack
+
+// segment.cpp: small-stack threads. segment_resume is the last call before
+// a small-stack thread is resumed (it sets the split-stack limit, which the
+// scheduler's own code must not see); segment_suspend the first thing after
+// it switched back.
+bool small_stack_alloc(Executor *e, Stack *out);
+void small_stack_free(Executor *e, const Stack &s);
+uintptr_t small_stack_limit(const Thread *t);
+void segment_resume(Executor *e, Thread *t);
+void segment_release(Executor *e, uintptr_t top); // a big segment's top
+void small_thread_exited(Executor *e, Thread *t);
+void segment_executor_fini(Executor *e);
+
+// The split-stack limit of the running OS thread (%fs:0x70 on x86-64, where
+// -fsplit-stack prologues read it; 0 means unchecked). Inline, not a call:
+// it runs where the limit and the stack pointer disagree.
+inline void split_stack_limit_set(uintptr_t limit) {
+#if defined(__x86_64__)
+  asm volatile("movq %0, %%fs:0x70" : : "r"(limit) : "memory");
+#else
+  (void)limit;
+#endif
+}
+inline void segment_suspend() { split_stack_limit_set(0); }
 // Stack compaction of parked threads: copies the live part of a parked
 // thread's stack aside and returns its pages to the kernel; restore before
 // resuming it.

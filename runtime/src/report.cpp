@@ -11,7 +11,7 @@ namespace gt {
 
 void SpinLock::yield_os_thread() { sched_yield(); }
 
-void fatal(const char *fmt, ...) {
+GT_NO_SPLIT_STACK void fatal(const char *fmt, ...) {
   char buf[512];
   int n = snprintf(buf, sizeof buf, "gt: fatal: ");
   va_list ap;

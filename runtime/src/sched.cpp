@@ -78,7 +78,13 @@ Thread *executor_current(Executor *e) { return e->current; }
 
 // --- the thread side of a switch
 
-Executor *switch_out(Executor *e, SwitchReason why, uintptr_t arg) {
+// Not inlined and not split-stack checked: the fork rejects split-stack
+// functions that switch (SwapStackChecker: the limit at %fs:0x70 belongs to
+// the OS thread, and a switch does not switch it); the scheduler sets it for
+// the thread it resumes instead (segment.cpp). Its frame is small enough for
+// a small stack's slack.
+__attribute__((noinline)) GT_NO_SPLIT_STACK Executor *
+switch_out(Executor *e, SwitchReason why, uintptr_t arg) {
   // The scheduler resumes us with the mailbox register pointing at our
   // mailbox. Our caller may be plain C (the runtime's API is callable from
   // unmanaged code), for which the register is just a callee-saved one that
@@ -260,7 +266,9 @@ static void finish_exit(Executor *e, Thread *t) {
     gc::wlog_exited(t);
   e->exited.store(e->exited.load(std::memory_order_relaxed) + 1,
                   std::memory_order_relaxed);
-  if (t->stack.lo) // not a shared stack (share_release let it go)
+  if (t->small)
+    small_thread_exited(e, t);
+  else if (t->stack.lo) // not a shared stack (share_release let it go)
     stack_free(e, t->stack);
   t->stack = Stack{};
   t->status.store(Status::Dead, std::memory_order_relaxed);
@@ -280,7 +288,8 @@ static void finish_exit(Executor *e, Thread *t) {
 
 extern "C" void gt_thread_entry(ss_ctx_t from, uintptr_t w0, uintptr_t);
 
-static void schedule(Executor *e) {
+// Unchecked (see switch_out); it runs on the executor's own stack.
+GT_NO_SPLIT_STACK static void schedule(Executor *e) {
   Thread *t = find_runnable(e);
   Thread *gc_stopped = nullptr; // the thread that last stopped for a collection
   while (t) {
@@ -335,7 +344,11 @@ static void schedule(Executor *e) {
     if (gc::torture_every)
       gc_torture_resume(t);
     ss_set_mailbox(reinterpret_cast<uintptr_t>(&t->mb));
+    if (t->small)
+      segment_resume(e, t); // last: it sets the split-stack limit
     ss_result2 r = ss_switch2(t->ctx, (uintptr_t)e, 0);
+    if (t->small)
+      segment_suspend(); // first, and inline
     t->ctx = r.from;
     e->tlab_ptr = t->mb.alloc_ptr;
     e->tlab_limit = t->mb.alloc_limit;
@@ -407,8 +420,9 @@ static void schedule(Executor *e) {
   fatal("an exited thread was resumed");
 }
 
-extern "C" SS_ENTRY void gt_thread_entry(ss_ctx_t from, uintptr_t w0,
-                                         uintptr_t) {
+// Unchecked (see switch_out); it starts at the top of a fresh stack.
+extern "C" SS_ENTRY GT_NO_SPLIT_STACK void
+gt_thread_entry(ss_ctx_t from, uintptr_t w0, uintptr_t) {
   Executor *e = reinterpret_cast<Executor *>(w0);
   e->sched_ctx = from;
   Thread *t = e->current;
@@ -422,13 +436,24 @@ static Thread *spawn_on(Executor *e, void (*fn)(void *), void *arg,
                                          : stack_default_size();
   Thread *t = thread_new(e);
   t->may_compact = attr && (attr->flags & GT_ATTR_COMPACT);
+#if defined(__x86_64__)
+  // A given stack size is the size of its big segments (segment.cpp), which
+  // are the default size for now: such a thread gets a stack of its own.
+  t->small = !t->may_compact && attr && (attr->flags & GT_ATTR_SMALL_STACK) &&
+             size <= stack_default_size() && e;
+#else
+  t->small = false;
+#endif
   // Above the compaction threshold, compactable threads of the default
   // size take turns on shared stacks (share.cpp).
   bool shared = t->may_compact && size <= stack_default_size() && e &&
                 e->compact_now; // as of this executor's last parks
   if (shared)
     share_assign(t);
-  else if (!stack_alloc(e, size, &t->stack))
+  else if (t->small) {
+    if (!small_stack_alloc(e, &t->stack))
+      fatal("gt_spawn: cannot allocate a small stack: out of memory");
+  } else if (!stack_alloc(e, size, &t->stack))
     fatal("gt_spawn: cannot allocate a %zu-byte stack: out of memory", size);
   t->fn = fn;
   t->arg = arg;
@@ -594,7 +619,8 @@ static void main_trampoline(void *p) {
   wake_all();
 }
 
-static void *executor_main(void *p) {
+// Unchecked (see switch_out): schedule() is inlined here.
+GT_NO_SPLIT_STACK static void *executor_main(void *p) {
   Executor *e = static_cast<Executor *>(p);
   // The scheduler points the mailbox register at each thread it resumes; the
   // caller (gt_run's, or the C library's thread start) expects its own value
@@ -605,6 +631,7 @@ static void *executor_main(void *p) {
   schedule(e);
   gc_executor_gone(e);
   stack_drop_pending(e);
+  segment_executor_fini(e);
   stacks_executor_fini();
   tls_executor = nullptr;
   ss_set_mailbox(callers_mailbox_reg);

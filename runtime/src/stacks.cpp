@@ -332,6 +332,8 @@ void put_dropped(const Range *r, uint32_t n, unsigned cls) {
 
 size_t stack_default_size() { return default_size; }
 
+unsigned stack_class_of(size_t size) { return class_of(size); }
+
 void stack_set_default_size(size_t size) {
   init_sizes();
   default_size = size_t(1) << (class_of(size ? size : 16384) + kMinShift);
@@ -567,11 +569,11 @@ struct sigaction old_segv, old_bus;
 thread_local void *alt_stack;
 constexpr size_t kAltStack = 64 * 1024;
 
-void put(char *&p, const char *s) {
+GT_NO_SPLIT_STACK void put(char *&p, const char *s) {
   while (*s)
     *p++ = *s++;
 }
-void put_num(char *&p, unsigned long long v, unsigned base) {
+GT_NO_SPLIT_STACK void put_num(char *&p, unsigned long long v, unsigned base) {
   char tmp[24];
   int n = 0;
   do
@@ -583,7 +585,7 @@ void put_num(char *&p, unsigned long long v, unsigned base) {
     *p++ = tmp[--n];
 }
 
-uintptr_t stack_pointer(void *uctx) {
+GT_NO_SPLIT_STACK uintptr_t stack_pointer(void *uctx) {
   auto *uc = static_cast<ucontext_t *>(uctx);
 #if defined(__x86_64__)
   return uc->uc_mcontext.gregs[REG_RSP];
@@ -594,11 +596,19 @@ uintptr_t stack_pointer(void *uctx) {
 #endif
 }
 
-void on_fault(int sig, siginfo_t *info, void *uctx) {
+// Unchecked (segment.cpp): it runs on the alternate signal stack while the
+// split-stack limit may be a small-stack thread's.
+GT_NO_SPLIT_STACK void on_fault(int sig, siginfo_t *info, void *uctx) {
   Executor *e = current_executor();
   Thread *t = e ? e->current : nullptr;
   if (t && t->stack.lo) {
-    uintptr_t lo = (uintptr_t)t->stack.lo, addr = (uintptr_t)info->si_addr;
+    // A small-stack thread may run on a big segment (segment.cpp): the
+    // mailbox has the bottom of the one it is on.
+    uintptr_t lo = t->small ? t->mb.stack_limit : (uintptr_t)t->stack.lo;
+    size_t size = t->small && lo != (uintptr_t)t->stack.lo
+                      ? stack_default_size()
+                      : t->stack.size;
+    uintptr_t addr = (uintptr_t)info->si_addr;
     uintptr_t sp = stack_pointer(uctx);
     bool in_guard = addr < lo && addr >= lo - page_size;
     bool sp_below = sp < lo && sp + (1u << 20) >= lo;
@@ -616,9 +626,9 @@ void on_fault(int sig, siginfo_t *info, void *uctx) {
       put(p, ", stack [");
       put_num(p, lo, 16);
       put(p, ", ");
-      put_num(p, lo + t->stack.size, 16);
+      put_num(p, lo + size, 16);
       put(p, ") of ");
-      put_num(p, t->stack.size, 10);
+      put_num(p, size, 10);
       put(p, " bytes; spawn it with a larger gt_attr.stack_size\n");
       ssize_t ignored = write(2, buf, p - buf);
       (void)ignored;

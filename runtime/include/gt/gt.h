@@ -60,6 +60,14 @@ enum {
    * on a shared stack it is not detected (the access reaches the thread
    * that occupies the stack). */
   GT_ATTR_COMPACT = 1u << 0,
+  /* The thread starts on a 1 KiB stack segment and runs a function that
+   * needs more on a full stack (the configured or given size, above a guard
+   * page), moving back when it returns; frames never move. A thread parked
+   * on its first segment costs its record and 1 KiB. Needs every function
+   * the thread runs on its first segment to be compiled with -fsplit-stack
+   * (the runtime is), except leaf code using under ~150 bytes; x86-64 only
+   * for now (elsewhere the flag is ignored). See runtime/src/segment.cpp. */
+  GT_ATTR_SMALL_STACK = 1u << 1,
 };
 
 typedef struct gt_attr {

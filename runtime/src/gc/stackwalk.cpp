@@ -65,7 +65,7 @@ namespace {
 // The entry frame's frame record lies this close to the stack's top.
 constexpr uintptr_t kEntryFrameMax = 64;
 
-[[noreturn]] __attribute__((format(printf, 2, 3))) void
+[[noreturn]] __attribute__((format(printf, 2, 3))) GT_NO_SPLIT_STACK void
 walk_fatal(StackName who, const char *fmt, ...) {
   char what[480];
   va_list ap;

@@ -48,7 +48,7 @@ bool marked(uintptr_t p) { return bits[bit_of(p) >> 6] >> (bit_of(p) & 63) & 1; 
 void mark(uintptr_t p) { bits[bit_of(p) >> 6] |= uint64_t(1) << (bit_of(p) & 63); }
 
 [[noreturn]] void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void fail(const char *fmt, ...) {
+GT_NO_SPLIT_STACK void fail(const char *fmt, ...) {
   char buf[384];
   va_list ap;
   va_start(ap, fmt);
@@ -215,8 +215,8 @@ uintptr_t expected_forward(uintptr_t v, const char **why) {
 struct ReplicaBad {
   bool fatal;
   size_t *count;
-  void operator()(uintptr_t p, size_t off, const char *fmt, ...)
-      __attribute__((format(printf, 4, 5))) {
+  GT_NO_SPLIT_STACK void operator()(uintptr_t p, size_t off, const char *fmt,
+                                    ...) __attribute__((format(printf, 4, 5))) {
     ++*count;
     if (!fatal)
       return;

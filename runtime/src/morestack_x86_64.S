@@ -1,0 +1,112 @@
+// morestack_x86_64.S: __morestack for small-stack threads (segment.cpp).
+//
+// A function compiled with -fsplit-stack ("split-stack" in IR) begins by
+// comparing its stack pointer, less its frame, with the limit at %fs:0x70;
+// below it, it calls __morestack (LLVM's X86FrameLowering::
+// adjustForSegmentedStacks, the ABI GCC's prologues use too) with
+//   r10 = bytes of frame it needs, r11 = bytes of its stack arguments,
+//   [rsp] = R, the address of a `ret` after that call (its body is at R+1),
+//   [rsp+8] = its caller's return address, [rsp+16 ...] = stack arguments,
+//   every argument register live.
+// The runtime sets the limit only while a small-stack thread runs on its
+// first segment, so this moves the function onto a big segment (a spare of
+// the executor's, a full stack above a guard page), copies its stack
+// arguments there and calls its body; when the body returns, it restores the
+// limit, gives the segment back and returns to R, whose `ret` returns to the
+// caller. On the big segment the limit is 0: nothing calls here again until
+// the thread is back on its first segment, so a thread has at most two
+// segments and no frame ever moves.
+//
+// The frame pointer of this function stays on the first segment, so that the
+// CFA (rbp + 16) and the frame chain lead from the body's frames back to the
+// caller: debuggers and unwinders walk through it.
+#include "segment_abi.h"
+
+        .text
+        .globl  __morestack
+        .hidden __morestack
+        .type   __morestack,@function
+        .p2align 4
+__morestack:
+        .cfi_startproc
+        pushq   %rbp
+        .cfi_def_cfa_offset 16
+        .cfi_offset %rbp, -16
+        movq    %rsp, %rbp
+        .cfi_def_cfa_register %rbp
+        // Take a spare big segment (segment_resume keeps one for us).
+        movl    %fs:gt_seg_nspare@tpoff, %r10d
+        testl   %r10d, %r10d
+        jz      .Lnone
+        decl    %r10d
+        movl    %r10d, %fs:gt_seg_nspare@tpoff
+        movq    %fs:gt_seg_spare@tpoff(,%r10,8), %r10
+        pushq   %r10                            // [rbp-8]: the segment's top
+        movq    %r11, -GT_SEG_ARGS(%r10)
+        movq    %fs:GT_SPLIT_STACK_LIMIT, %r11
+        movq    %r11, -GT_SEG_LIMIT(%r10)
+        movq    $0, %fs:GT_SPLIT_STACK_LIMIT
+        // Onto the big segment; free four registers to copy with.
+        leaq    -GT_SEG_SCRATCH(%r10), %rsp
+        pushq   %rax
+        pushq   %rdi
+        pushq   %rsi
+        pushq   %rcx
+        movq    %fs:gt_seg_mailbox@tpoff, %rax
+        movq    GT_SEG_MAILBOX_STACK_LIMIT(%rax), %rcx
+        movq    %rcx, -GT_SEG_MBLIMIT(%r10)
+        movq    -GT_SEG_LO(%r10), %rcx
+        movq    %rcx, GT_SEG_MAILBOX_STACK_LIMIT(%rax)
+        // Copy the stack arguments, 16-byte aligned as at a call.
+        movq    -GT_SEG_ARGS(%r10), %rcx
+        leaq    24(%rbp), %rsi
+        leaq    -GT_SEG_HEADER(%r10), %rdi
+        subq    %rcx, %rdi
+        andq    $-16, %rdi
+        movq    %rdi, %r11
+        cld
+        rep movsb
+        popq    %rcx
+        popq    %rsi
+        popq    %rdi
+        popq    %rax
+        movq    %r11, %rsp
+        movq    8(%rbp), %r10
+        incq    %r10
+        callq   *%r10
+        // The body returned: rax, rdx, xmm0 and xmm1 hold its result.
+        movq    -8(%rbp), %r10
+        movq    -GT_SEG_LIMIT(%r10), %r11
+        movq    %r11, %fs:GT_SPLIT_STACK_LIMIT
+        pushq   %rcx
+        movq    %fs:gt_seg_mailbox@tpoff, %r11
+        movq    -GT_SEG_MBLIMIT(%r10), %rcx
+        movq    %rcx, GT_SEG_MAILBOX_STACK_LIMIT(%r11)
+        movl    %fs:gt_seg_nspare@tpoff, %ecx
+        cmpl    $GT_SEG_SPARES, %ecx
+        jae     .Lfull
+        movq    %r10, %fs:gt_seg_spare@tpoff(,%rcx,8)
+        incl    %ecx
+        movl    %ecx, %fs:gt_seg_nspare@tpoff
+        popq    %rcx
+        movq    %rbp, %rsp
+        popq    %rbp
+        .cfi_def_cfa %rsp, 8
+        ret
+        .cfi_def_cfa %rbp, 16
+.Lfull:
+        // Cannot happen: segment_resume leaves room for the one segment a
+        // thread can bring from another executor.
+        andq    $-16, %rsp
+        callq   gt_seg_none
+        ud2
+.Lnone:
+        // No spare: segment_resume did not run (a split-stack limit set by
+        // someone else?). Report it; this runs on what is left of the stack.
+        andq    $-16, %rsp
+        callq   gt_seg_none
+        ud2
+        .cfi_endproc
+        .size   __morestack, .-__morestack
+
+        .section .note.GNU-stack,"",@progbits

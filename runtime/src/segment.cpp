@@ -1,0 +1,219 @@
+// segment.cpp: small-stack threads (GT_ATTR_SMALL_STACK): a thread that
+// starts on a 1 KiB segment and moves to a full stack only for the calls that
+// need one.
+//
+// Why: a parked thread with a stack of its own costs at least the page its
+// first frame is written on (4 KiB, and on this project's VM a page fault
+// costs as much as Go's whole spawn of a goroutine; README, issue 12). The
+// park path of the runtime (spawn, a channel receive, the switch) needs
+// about 350 bytes, so four such threads fit on one page.
+//
+// How (x86-64; docs/notes/issue-12-small-stacks.md): the code a thread runs
+// is compiled with -fsplit-stack, so every function with a frame compares
+// its stack pointer less its frame with the limit at %fs:0x70 (glibc's
+// tcbhead_t.__private_ss, the split-stack ABI of LLVM and GCC) and calls
+// __morestack below it. While a small-stack thread runs on its first
+// segment, the limit is the segment's bottom plus kSlack; everywhere else it
+// is 0 (glibc's initial value), so checks never fire on other threads, on
+// the executors' own stacks, or on OS threads the runtime does not know.
+// __morestack (morestack_x86_64.S) runs the function on a *big segment*: a
+// default-size stack above a guard page, one of a few spares the executor
+// keeps in thread-local storage, and gives it back when the function
+// returns. On the big segment the limit is 0, so a thread has at most two
+// segments; an overflow of the big one hits its guard page and is reported
+// by name, as for any thread (stacks.cpp reads the bottom of the segment a
+// thread is on from its mailbox's stack_limit, which __morestack keeps).
+//
+// kSlack, below the limit, must hold what may run there without a check:
+// LLVM's X86 prologue skips the subtraction for frames under 256 bytes
+// (kSplitStackAvailable) and compares the stack pointer itself, so a
+// function may use up to 256 bytes below the limit before its callee's check
+// fires; then the call, __morestack's own two words, and leaf code without a
+// frame (libc's memcpy and friends, red-zone users) need the rest.
+//
+// Not yet (issue 12's note): AArch64 (LLVM has no segmented stacks there);
+// code not compiled with -fsplit-stack (libc, gt-cc programs) runs unchecked,
+// so a small-stack thread must call it only with the segment's slack or from
+// a big segment; signal handlers without SA_ONSTACK run on the interrupted
+// thread's stack; the GC's stack walker does not cross segments.
+#include "executor.h"
+#include "segment_abi.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <sys/mman.h>
+
+extern "C" {
+// The executor's spare big segments (their tops) and the mailbox of the
+// small-stack thread it runs; read and written by __morestack.
+__thread uintptr_t gt_seg_spare[GT_SEG_SPARES];
+__thread uint32_t gt_seg_nspare;
+__thread gt_mailbox *gt_seg_mailbox;
+}
+
+namespace gt {
+
+static_assert(GT_SEG_MAILBOX_STACK_LIMIT == GT_MAILBOX_STACK_LIMIT);
+
+namespace {
+constexpr size_t kSmall = 1024; // bytes of a first segment
+constexpr size_t kSlack = 512;  // below the limit (see above)
+constexpr size_t kRegion = 1 << 20;
+constexpr uint32_t kCarve = 64; // first segments carved at a time
+// Spares kept: at least one (a thread that needs a big segment finds one
+// without allocating on its small stack), at most two, which leaves room in
+// gt_seg_spare for the segment a thread brings back from another executor.
+constexpr uint32_t kSparesMin = 1, kSparesMax = 2;
+static_assert(kSparesMax < GT_SEG_SPARES);
+
+// Free first segments: the executors' caches and a global list.
+struct Pool {
+  SpinLock lk;
+  char *cursor = nullptr, *end = nullptr;
+  char **free = nullptr; // a stack of free segments
+  size_t nfree = 0, cap = 0;
+};
+Pool pool;
+
+// Called with pool.lk held: n free segments into out.
+uint32_t pool_take(char **out, uint32_t n) {
+  uint32_t k = 0;
+  while (k < n && pool.nfree)
+    out[k++] = pool.free[--pool.nfree];
+  while (k < n) {
+    if (pool.cursor == pool.end) {
+      void *p = mmap(nullptr, kRegion, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (p == MAP_FAILED)
+        break;
+      pool.cursor = static_cast<char *>(p);
+      pool.end = pool.cursor + kRegion;
+    }
+    out[k++] = pool.cursor;
+    pool.cursor += kSmall;
+  }
+  return k;
+}
+
+void pool_put(char *const *segs, uint32_t n) {
+  pool.lk.lock();
+  if (pool.nfree + n > pool.cap) {
+    size_t cap = pool.cap ? pool.cap * 2 : 4096;
+    while (cap < pool.nfree + n)
+      cap *= 2;
+    auto *grown =
+        static_cast<char **>(std::realloc(pool.free, cap * sizeof(char *)));
+    if (!grown)
+      fatal("cannot grow the list of free small stacks: out of memory");
+    pool.free = grown;
+    pool.cap = cap;
+  }
+  for (uint32_t i = 0; i < n; ++i)
+    pool.free[pool.nfree++] = segs[i];
+  pool.lk.unlock();
+}
+
+uintptr_t top_of(const Stack &s) { return (uintptr_t)s.hi(); }
+} // namespace
+
+bool small_stack_alloc(Executor *e, Stack *out) {
+  if (!e->nsmall) {
+    pool.lk.lock();
+    e->nsmall = pool_take(e->small, kCarve);
+    pool.lk.unlock();
+    if (!e->nsmall)
+      return false;
+  }
+  *out = Stack{e->small[--e->nsmall], kSmall, kSmallClass};
+  return true;
+}
+
+void small_stack_free(Executor *e, const Stack &s) {
+  if (e && e->nsmall < Executor::kSmallCache) {
+    e->small[e->nsmall++] = s.lo;
+    return;
+  }
+  char *one = s.lo;
+  if (!e) {
+    pool_put(&one, 1);
+    return;
+  }
+  // Full: half the cache to the pool, keeping the most recently used.
+  uint32_t half = Executor::kSmallCache / 2;
+  pool_put(e->small, half);
+  memmove(e->small, e->small + half, (e->nsmall - half) * sizeof(char *));
+  e->nsmall -= half;
+  e->small[e->nsmall++] = one;
+}
+
+uintptr_t small_stack_limit(const Thread *t) {
+  return (uintptr_t)t->stack.lo + kSlack;
+}
+
+void segment_resume(Executor *e, Thread *t) {
+  while (gt_seg_nspare < kSparesMin) {
+    Stack s;
+    if (!stack_alloc(e, stack_default_size(), &s))
+      fatal("green thread %llu: cannot allocate a %zu-byte stack segment: "
+            "out of memory",
+            (unsigned long long)t->id, stack_default_size());
+    uintptr_t top = top_of(s);
+    reinterpret_cast<uintptr_t *>(top)[-GT_SEG_LO / 8] = (uintptr_t)s.lo;
+    gt_seg_spare[gt_seg_nspare++] = top;
+  }
+  while (gt_seg_nspare > kSparesMax)
+    segment_release(e, gt_seg_spare[--gt_seg_nspare]);
+  gt_seg_mailbox = &t->mb;
+  // On its first segment, or on a big one (__morestack keeps the mailbox's
+  // stack_limit at the bottom of the segment the thread runs on).
+  uintptr_t limit =
+      t->mb.stack_limit == (uintptr_t)t->stack.lo ? small_stack_limit(t) : 0;
+  split_stack_limit_set(limit);
+}
+
+void segment_release(Executor *e, uintptr_t top) {
+  char *lo = reinterpret_cast<char *>(
+      reinterpret_cast<uintptr_t *>(top)[-GT_SEG_LO / 8]);
+  size_t size = top - (uintptr_t)lo;
+  stack_free(e, Stack{lo, size, stack_class_of(size)});
+}
+
+void small_thread_exited(Executor *e, Thread *t) {
+  // Exited from a big segment (gt_exit deep in a call): that one too.
+  if (t->mb.stack_limit != (uintptr_t)t->stack.lo) {
+    char *lo = reinterpret_cast<char *>(t->mb.stack_limit);
+    stack_free(e, Stack{lo, stack_default_size(),
+                        stack_class_of(stack_default_size())});
+  }
+  small_stack_free(e, t->stack);
+}
+
+void segment_executor_fini(Executor *e) {
+  while (gt_seg_nspare)
+    segment_release(e, gt_seg_spare[--gt_seg_nspare]);
+  gt_seg_mailbox = nullptr;
+  if (e && e->nsmall) {
+    pool_put(e->small, e->nsmall);
+    e->nsmall = 0;
+  }
+}
+
+} // namespace gt
+
+// LLVM's split-stack code calls this for a dynamic allocation (alloca, a
+// variable-length array) that does not fit above the limit, for memory that
+// lives until the function returns. Only a small-stack thread's first segment
+// has a limit; the runtime allocates dynamically only in frames too big for
+// it. Defining it also keeps libgcc's split-stack runtime out of the link.
+extern "C" GT_NO_SPLIT_STACK void *
+__morestack_allocate_stack_space(size_t size) {
+  gt::fatal("a dynamic stack allocation of %zu bytes does not fit a small "
+            "stack (GT_ATTR_SMALL_STACK): allocate it in the heap, or give "
+            "the function a fixed-size array",
+            size);
+}
+
+extern "C" [[noreturn]] void gt_seg_none() {
+  gt::fatal("__morestack: no spare stack segment (the split-stack limit at "
+            "%%fs:0x70 was set by something other than the runtime?)");
+}

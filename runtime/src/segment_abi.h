@@ -1,0 +1,40 @@
+/* segment_abi.h: what __morestack (morestack_x86_64.S) and segment.cpp agree
+ * on. Included by both, so only preprocessor definitions.
+ *
+ * A big segment (a default-size stack from stacks.cpp, above its guard page)
+ * keeps a header in its top bytes while a small-stack thread runs on it:
+ *
+ *   top - GT_SEG_LO      lowest usable byte of the segment (segment.cpp
+ *                        writes it when the segment becomes a spare)
+ *   top - GT_SEG_LIMIT   the split-stack limit (%fs:0x70) to restore
+ *   top - GT_SEG_MBLIMIT the mailbox's stack_limit to restore
+ *   top - GT_SEG_ARGS    bytes of stack arguments copied (r11 at entry)
+ *   top - GT_SEG_SCRATCH .. top - GT_SEG_HEADER: registers saved while the
+ *                        arguments are copied
+ *
+ * The executor's spare big segments are the tops in gt_seg_spare[0,
+ * gt_seg_nspare) (thread-local, so __morestack reaches them with one
+ * %fs-relative load); gt_seg_mailbox is the mailbox of the small-stack thread
+ * the executor runs (the mailbox register cannot be trusted there: code
+ * compiled without the register reserved may run on a green thread).
+ */
+#ifndef GT_SEGMENT_ABI_H
+#define GT_SEGMENT_ABI_H
+
+#define GT_SEG_LO 8
+#define GT_SEG_LIMIT 16
+#define GT_SEG_MBLIMIT 24
+#define GT_SEG_ARGS 32
+#define GT_SEG_SCRATCH 32 /* rsp after the switch: four registers below */
+#define GT_SEG_HEADER 64  /* arguments are copied below this */
+#define GT_SEG_SPARES 4
+
+/* glibc's tcbhead_t.__private_ss on x86-64, where LLVM's and GCC's
+ * split-stack prologues read the stack limit. */
+#define GT_SPLIT_STACK_LIMIT 0x70
+
+/* gt/mailbox.h's GT_MAILBOX_STACK_LIMIT (that header is C, not assembly);
+ * segment.cpp checks that they agree. */
+#define GT_SEG_MAILBOX_STACK_LIMIT 48
+
+#endif
