@@ -32,22 +32,30 @@ ROWS = [
     ("memory_compact", CPUS, 1000000, None),
     ("memory", CPUS, 10000000, None),
     ("memory_compact", CPUS, 10000000, None),
+    ("memory_small", CPUS, 1000000, None),
+    ("memory_small", CPUS, 10000000, None),
     ("park", CPUS, 1000000, 0.5),
     ("wake", CPUS, 1000000, 0.5),
     ("park", 1, 1000000, 0.5),
     ("wake", 1, 1000000, 0.5),
     ("park_compact", CPUS, 1000000, 0.5),
     ("wake_compact", CPUS, 1000000, 0.5),
+    ("park_small", CPUS, 1000000, 0.5),
+    ("wake_small", CPUS, 1000000, 0.5),
+    ("park_small", 1, 1000000, 0.5),
+    ("wake_small", 1, 1000000, 0.5),
     ("idle", CPUS, 1, None),
     ("idle", 1, 1, None),
 ]
-# gt's *_compact rows (threads spawned with GT_ATTR_COMPACT) are compared with
-# the peers' plain benchmark.
+# gt's *_compact and *_small rows (threads spawned with GT_ATTR_COMPACT or
+# GT_ATTR_SMALL_STACK) are compared with the peers' plain benchmark.
 PEER_BENCH = {"memory_compact": "memory", "park_compact": "park",
-              "wake_compact": "wake"}
+              "wake_compact": "wake", "memory_small": "memory",
+              "park_small": "park", "wake_small": "wake"}
 # Results a program prints as the second result of another run: "park" prints
 # the park and the wake times of one run.
-PROGRAM_BENCH = {"wake": "park", "wake_compact": "park_compact"}
+PROGRAM_BENCH = {"wake": "park", "wake_compact": "park_compact",
+                 "wake_small": "park_small"}
 # Boost.Fiber's park benchmark grows quadratically with n (2 executors:
 # 11 s at 100,000 fibers, 153 s at 200,000; 1 executor: 23 s to wake
 # 100,000): rows above this many fibers are skipped.
@@ -160,14 +168,15 @@ def main():
         if bench == "memory_compact" and isinstance(gt, float):
             verdict = (f"<= {MEMORY_TARGET} B: "
                        f"{'met' if gt <= MEMORY_TARGET else 'NOT met'}")
-        elif bench == "memory" and isinstance(gt, float):
+        elif bench in ("memory", "memory_small") and isinstance(gt, float):
             verdict = (f"<= Go: {'met' if ratio and gt <= go else 'NOT met'}"
                        if ratio else "<= Go: no Go figure")
         print(f"{bench:14} {execs:>4} {n:>9}  {cells}  {ratio:>6}  {verdict}  ({unit})")
     print(f"machine: {CPUS} CPUs; values: skynet ms, spawn ns/thread, yield ns/yield, "
           "chanpp ns/roundtrip, memory resident bytes/parked thread, park/wake ms "
           "(spawn and park all / close and finish all), idle CPU ms per s; "
-          "*_compact: gt threads spawned with GT_ATTR_COMPACT (peers: plain)")
+          "*_compact, *_small: gt threads spawned with GT_ATTR_COMPACT or "
+          "GT_ATTR_SMALL_STACK (peers: plain)")
     return 1 if failed else 0
 
 

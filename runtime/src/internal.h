@@ -233,9 +233,13 @@ unsigned stack_class_of(size_t size); // Stack::cls of a pooled stack
 // a small-stack thread is resumed (it sets the split-stack limit, which the
 // scheduler's own code must not see); segment_suspend the first thing after
 // it switched back.
+// Whether fn begins with the split-stack check, and small stacks are usable
+// in this program (its library calls are bound at load time).
+bool split_stack_checked(const void *fn);
 bool small_stack_alloc(Executor *e, Stack *out);
 void small_stack_free(Executor *e, const Stack &s);
 uintptr_t small_stack_limit(const Thread *t);
+void small_stack_check(const Thread *t); // after it switched back
 void segment_resume(Executor *e, Thread *t);
 void segment_release(Executor *e, uintptr_t top); // a big segment's top
 void small_thread_exited(Executor *e, Thread *t);

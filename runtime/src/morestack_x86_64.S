@@ -109,4 +109,23 @@ __morestack:
         .cfi_endproc
         .size   __morestack, .-__morestack
 
+// __morestack_non_split: what a linker that adjusts split-stack prologues
+// for calls into code compiled without the checks (lld, gold) makes such a
+// function call instead, with the check forced to fail (`stc`) or the frame
+// made larger (lld's -z split-stack-adjust-size). The callee may need any
+// amount of stack: on a first segment, move; anywhere else the stack is a
+// full one above a guard page, so run the body where it is (return to R+1).
+        .globl  __morestack_non_split
+        .hidden __morestack_non_split
+        .type   __morestack_non_split,@function
+        .p2align 4
+__morestack_non_split:
+        .cfi_startproc
+        cmpq    $0, %fs:GT_SPLIT_STACK_LIMIT
+        jne     __morestack
+        addq    $1, (%rsp)
+        ret
+        .cfi_endproc
+        .size   __morestack_non_split, .-__morestack_non_split
+
         .section .note.GNU-stack,"",@progbits

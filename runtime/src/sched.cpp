@@ -347,8 +347,10 @@ GT_NO_SPLIT_STACK static void schedule(Executor *e) {
     if (t->small)
       segment_resume(e, t); // last: it sets the split-stack limit
     ss_result2 r = ss_switch2(t->ctx, (uintptr_t)e, 0);
-    if (t->small)
+    if (t->small) {
       segment_suspend(); // first, and inline
+      small_stack_check(t);
+    }
     t->ctx = r.from;
     e->tlab_ptr = t->mb.alloc_ptr;
     e->tlab_limit = t->mb.alloc_limit;
@@ -430,20 +432,20 @@ gt_thread_entry(ss_ctx_t from, uintptr_t w0, uintptr_t) {
   exit_current();
 }
 
+static void ref_entry(void *fn);
+
 static Thread *spawn_on(Executor *e, void (*fn)(void *), void *arg,
                         const gt_attr *attr) {
   size_t size = attr && attr->stack_size ? attr->stack_size
                                          : stack_default_size();
   Thread *t = thread_new(e);
   t->may_compact = attr && (attr->flags & GT_ATTR_COMPACT);
-#if defined(__x86_64__)
-  // A given stack size is the size of its big segments (segment.cpp), which
-  // are the default size for now: such a thread gets a stack of its own.
+  // A small stack (segment.cpp) only for an entry function that checks the
+  // split-stack limit (for gt_spawn_ref, the user's function), and of the
+  // default size, which is the size of the big segments for now.
   t->small = !t->may_compact && attr && (attr->flags & GT_ATTR_SMALL_STACK) &&
-             size <= stack_default_size() && e;
-#else
-  t->small = false;
-#endif
+             size <= stack_default_size() && e &&
+             split_stack_checked(fn == ref_entry ? arg : (const void *)fn);
   // Above the compaction threshold, compactable threads of the default
   // size take turns on shared stacks (share.cpp).
   bool shared = t->may_compact && size <= stack_default_size() && e &&

@@ -41,6 +41,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <elf.h>
+#include <link.h>
 #include <sys/mman.h>
 
 extern "C" {
@@ -114,7 +116,92 @@ void pool_put(char *const *segs, uint32_t n) {
 }
 
 uintptr_t top_of(const Stack &s) { return (uintptr_t)s.hi(); }
+
+// The lowest word of a first segment: code that runs without checks and
+// overruns the slack (see the contract in gt/gt.h) likely overwrites it.
+uintptr_t canary_of(const char *lo) {
+  return (uintptr_t)lo ^ 0x5a17c0ffee5a17c0ull;
+}
 } // namespace
+
+// Whether the program's calls into shared libraries are bound at load time.
+// A lazily bound call runs the dynamic linker's resolver on the caller's
+// stack the first time, and that saves the whole register state there (1 KiB
+// and more with AVX): on a first segment it overruns the slack (seen as
+// zeros below the stack). The runtime's users are linked with -z now
+// (runtime/CMakeLists.txt, gt-cc); any other program gets full stacks.
+static bool bound_now() {
+  const char *env = std::getenv("LD_BIND_NOW");
+  if (env && *env)
+    return true;
+  bool now = true; // a static program has nothing to bind
+  dl_iterate_phdr(
+      [](dl_phdr_info *info, size_t, void *out) {
+        // The first object is the program itself.
+        for (unsigned i = 0; i < info->dlpi_phnum; ++i) {
+          if (info->dlpi_phdr[i].p_type != PT_DYNAMIC)
+            continue;
+          auto *d = reinterpret_cast<const ElfW(Dyn) *>(
+              info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+          bool flags_now = false;
+          for (; d->d_tag != DT_NULL; ++d)
+            if ((d->d_tag == DT_FLAGS && (d->d_un.d_val & DF_BIND_NOW)) ||
+                (d->d_tag == DT_FLAGS_1 && (d->d_un.d_val & DF_1_NOW)) ||
+                d->d_tag == DT_BIND_NOW)
+              flags_now = true;
+          *static_cast<bool *>(out) = flags_now;
+        }
+        return 1;
+      },
+      &now);
+  return now;
+}
+
+bool split_stack_checked(const void *fn) {
+#if defined(__x86_64__)
+  static const bool usable = bound_now();
+  if (!usable)
+    return false;
+  // The checks LLVM and GCC emit first (after an endbr64 under
+  // -fcf-protection): cmp %fs:0x70,%rsp; or lea -N(%rsp),%r10/%r11 (8- or
+  // 32-bit N) and cmp %fs:0x70 with that register.
+  const unsigned char *p = static_cast<const unsigned char *>(fn);
+  static const unsigned char endbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
+  if (!std::memcmp(p, endbr64, 4))
+    p += 4;
+  static const unsigned char cmp_rsp[] = {0x64, 0x48, 0x3b, 0x24, 0x25,
+                                          0x70, 0x00, 0x00, 0x00};
+  if (!std::memcmp(p, cmp_rsp, sizeof cmp_rsp))
+    return true;
+  if (p[0] != 0x4c || p[1] != 0x8d || p[3] != 0x24)
+    return false;
+  unsigned reg; // 2: r10, 3: r11
+  size_t len;
+  switch (p[2]) {
+  case 0x54:
+    reg = 2, len = 5;
+    break;
+  case 0x5c:
+    reg = 3, len = 5;
+    break;
+  case 0x94:
+    reg = 2, len = 8;
+    break;
+  case 0x9c:
+    reg = 3, len = 8;
+    break;
+  default:
+    return false;
+  }
+  const unsigned char cmp_reg[] = {
+      0x64, 0x4c, 0x3b, (unsigned char)(reg << 3 | 4), 0x25, 0x70,
+      0x00, 0x00, 0x00};
+  return !std::memcmp(p + len, cmp_reg, sizeof cmp_reg);
+#else
+  (void)fn;
+  return false;
+#endif
+}
 
 bool small_stack_alloc(Executor *e, Stack *out) {
   if (!e->nsmall) {
@@ -125,7 +212,19 @@ bool small_stack_alloc(Executor *e, Stack *out) {
       return false;
   }
   *out = Stack{e->small[--e->nsmall], kSmall, kSmallClass};
+  *reinterpret_cast<uintptr_t *>(out->lo) = canary_of(out->lo);
   return true;
+}
+
+void small_stack_check(const Thread *t) {
+  if (*reinterpret_cast<const uintptr_t *>(t->stack.lo) !=
+      canary_of(t->stack.lo))
+    fatal("stack overflow in green thread %llu '%s': its small stack "
+          "(GT_ATTR_SMALL_STACK, %zu bytes at %p) was overrun, by code "
+          "without split-stack checks that needed more than %zu bytes; "
+          "neighbouring stacks may be damaged",
+          (unsigned long long)t->id, t->name, kSmall,
+          static_cast<void *>(t->stack.lo), kSlack);
 }
 
 void small_stack_free(Executor *e, const Stack &s) {

@@ -11,8 +11,10 @@
 //   - a function called in a loop moves on every call without leaking;
 //   - a select runs on a big segment;
 //   - gt_exit from a big segment returns both segments;
-//   - overflow and a dynamic allocation that does not fit are fatal errors
-//     naming the thread.
+//   - an entry function without the check gets a full stack;
+//   - overflow, unchecked code overrunning the first segment's slack, and a
+//     dynamic allocation that does not fit are fatal errors naming the
+//     thread.
 #include "check.h"
 
 #include "internal.h" // white box: the thread's segments
@@ -288,7 +290,22 @@ void test_loop_select_exit() {
               "exits from a big segment\n");
 }
 
+// An entry function without the split-stack check gets a full stack.
+GT_NO_SPLIT_STACK void unchecked_entry(void *out) {
+  gt::Thread *t = me();
+  *static_cast<bool *>(out) = !t->small && t->stack.size >= 4096;
+}
+
+void test_unchecked_entry() {
+  gt_attr attr = small_attr("unchecked");
+  bool full = false;
+  CHECK(gt_join(gt_spawn(unchecked_entry, &full, &attr)) == 0);
+  CHECK(full);
+  std::printf("ok: an entry function without the check gets a full stack\n");
+}
+
 void main_thread(void *) {
+  test_unchecked_entry();
   test_mass();
   test_recursion();
   test_args();
@@ -319,6 +336,23 @@ void alloca_thread(void *arg) {
   use(p);
 }
 
+// Code without the checks that overruns the slack: the canary at the bottom
+// of the first segment catches it when the thread switches.
+GT_NO_SPLIT_STACK __attribute__((noinline)) void unchecked_deep() {
+  volatile char frame[2048];
+  touch(frame, sizeof frame);
+}
+
+void overrun_thread(void *) {
+  unchecked_deep();
+  gt_yield();
+}
+
+void overrun_body(void *) {
+  gt_attr attr = small_attr("overrun-small");
+  gt_join(gt_spawn(overrun_thread, nullptr, &attr));
+}
+
 void alloca_body(void *) {
   gt_attr attr = small_attr("vla-small");
   gt_join(gt_spawn(alloca_thread, (void *)size_t(4000), &attr));
@@ -331,6 +365,9 @@ int main() {
   expect_fatal("overflow of a small-stack thread", overflow_body,
                "stack overflow in green thread");
   expect_fatal("... is reported by name", overflow_body, "'deep-small'");
+  if (kSegmented)
+    expect_fatal("unchecked code overrunning the slack", overrun_body,
+                 "'overrun-small': its small stack");
   if (kSegmented)
     expect_fatal("a dynamic allocation that does not fit", alloca_body,
                  "a dynamic stack allocation of 4000 bytes does not fit");

@@ -61,12 +61,17 @@ enum {
    * that occupies the stack). */
   GT_ATTR_COMPACT = 1u << 0,
   /* The thread starts on a 1 KiB stack segment and runs a function that
-   * needs more on a full stack (the configured or given size, above a guard
-   * page), moving back when it returns; frames never move. A thread parked
-   * on its first segment costs its record and 1 KiB. Needs every function
-   * the thread runs on its first segment to be compiled with -fsplit-stack
-   * (the runtime is), except leaf code using under ~150 bytes; x86-64 only
-   * for now (elsewhere the flag is ignored). See runtime/src/segment.cpp. */
+   * needs more on a full stack of the default size, above a guard page,
+   * moving back when it returns; frames never move. A thread parked on its
+   * first segment costs its record and 1 KiB. x86-64 only for now (elsewhere
+   * the flag is ignored), and only for an entry function compiled with
+   * -fsplit-stack (the runtime is; otherwise the thread gets a full stack).
+   * Contract: code compiled without -fsplit-stack (the C library, plain
+   * clang or gcc objects) that the thread calls on its first segment uses
+   * under 400 bytes of stack, or is called from a function that moved (one
+   * with a frame over 512 bytes). An overrun is detected, on a best-effort
+   * basis, when the thread next switches, and stops the process naming the
+   * thread. See runtime/src/segment.cpp. */
   GT_ATTR_SMALL_STACK = 1u << 1,
 };
 
