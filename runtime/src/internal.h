@@ -240,6 +240,8 @@ bool small_stack_alloc(Executor *e, Stack *out);
 void small_stack_free(Executor *e, const Stack &s);
 uintptr_t small_stack_limit(const Thread *t);
 void small_stack_check(const Thread *t); // after it switched back
+bool small_prepare_wanted();
+void small_prepare(); // carve and touch first segments ahead (idle executors)
 void segment_resume(Executor *e, Thread *t);
 void segment_release(Executor *e, uintptr_t top); // a big segment's top
 void small_thread_exited(Executor *e, Thread *t);
@@ -267,7 +269,7 @@ void stack_drop_pending(Executor *e); // drop the pages of compacted stacks
 bool stack_scavenge();
 // Default-size stacks prepared ahead (carved, guarded, first page touched)
 // by idle executors for executors that spawn in bursts.
-bool stack_prepare_wanted();
+bool stack_prepare_wanted(); // default stacks or first segments
 void stack_prepare(); // one small batch
 
 

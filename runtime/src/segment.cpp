@@ -77,11 +77,10 @@ struct Pool {
 };
 Pool pool;
 
-// Called with pool.lk held: n free segments into out.
-uint32_t pool_take(char **out, uint32_t n) {
+// Called with pool.lk held: up to n new segments from the current region
+// (a new region if it is used up).
+uint32_t pool_carve(char **out, uint32_t n) {
   uint32_t k = 0;
-  while (k < n && pool.nfree)
-    out[k++] = pool.free[--pool.nfree];
   while (k < n) {
     if (pool.cursor == pool.end) {
       void *p = mmap(nullptr, kRegion, PROT_READ | PROT_WRITE,
@@ -93,6 +92,27 @@ uint32_t pool_take(char **out, uint32_t n) {
     }
     out[k++] = pool.cursor;
     pool.cursor += kSmall;
+  }
+  return k;
+}
+
+// First segments prepared ahead: while an executor spawns small-stack threads
+// in a burst, an idle one carves segments and touches their pages (on this
+// VM a page's first touch costs as much as the rest of a spawn; stacks.cpp
+// does the same for default stacks), up to kPreparedMax free segments.
+constexpr size_t kPreparedMax = 4096;
+std::atomic<bool> prepare_wanted{false};
+
+// Called with pool.lk held: n free segments into out, prepared or freed
+// ones first.
+uint32_t pool_take(char **out, uint32_t n) {
+  uint32_t k = 0;
+  while (k < n && pool.nfree)
+    out[k++] = pool.free[--pool.nfree];
+  if (k < n) {
+    k += pool_carve(out + k, n - k);
+    if (sched.n > 1 && !prepare_wanted.load(std::memory_order_relaxed))
+      prepare_wanted.store(true, std::memory_order_relaxed);
   }
   return k;
 }
@@ -203,11 +223,30 @@ bool split_stack_checked(const void *fn) {
 #endif
 }
 
+bool small_prepare_wanted() {
+  return prepare_wanted.load(std::memory_order_relaxed);
+}
+
+void small_prepare() {
+  char *segs[kCarve];
+  pool.lk.lock();
+  uint32_t n = pool_carve(segs, kCarve);
+  pool.lk.unlock();
+  for (uint32_t i = 0; i < n; ++i) // touches every page
+    *reinterpret_cast<uintptr_t *>(segs[i]) = canary_of(segs[i]);
+  pool_put(segs, n);
+  if (!n || pool.nfree >= kPreparedMax) // racy read: a hint
+    prepare_wanted.store(false, std::memory_order_relaxed);
+}
+
 bool small_stack_alloc(Executor *e, Stack *out) {
   if (!e->nsmall) {
     pool.lk.lock();
+    bool carving = !pool.nfree;
     e->nsmall = pool_take(e->small, kCarve);
     pool.lk.unlock();
+    if (carving && sched.n > 1)
+      wake_if_idle(); // to prepare more (small_prepare)
     if (!e->nsmall)
       return false;
   }

@@ -399,10 +399,15 @@ bool stack_alloc(Executor *e, size_t size, Stack *out) {
 }
 
 bool stack_prepare_wanted() {
-  return prepare_wanted.load(std::memory_order_relaxed);
+  return prepare_wanted.load(std::memory_order_relaxed) ||
+         small_prepare_wanted();
 }
 
 void stack_prepare() {
+  if (small_prepare_wanted()) // first segments too (segment.cpp)
+    small_prepare();
+  if (!prepare_wanted.load(std::memory_order_relaxed))
+    return;
   unsigned cls = class_of(default_size);
   Stack batch[kPrepareBatch];
   uint32_t n = carve(cls, batch, kPrepareBatch);
