@@ -258,6 +258,15 @@ inline void split_stack_limit_set(uintptr_t limit) {
 #endif
 }
 inline void segment_suspend() { split_stack_limit_set(0); }
+inline uintptr_t split_stack_limit_get() {
+#if defined(__x86_64__)
+  uintptr_t limit;
+  asm volatile("movq %%fs:0x70, %0" : "=r"(limit));
+  return limit;
+#else
+  return 0;
+#endif
+}
 // Stack compaction of parked threads: copies the live part of a parked
 // thread's stack aside and returns its pages to the kernel; restore before
 // resuming it.

@@ -34,6 +34,18 @@ __morestack:
         .cfi_offset %rbp, -16
         movq    %rsp, %rbp
         .cfi_def_cfa_register %rbp
+        // Only a check on the first segment moves. The limit is set while a
+        // small thread runs there; code on another stack meanwhile (a
+        // split-stack signal handler on the alternate stack) runs in place,
+        // as it would with no limit. Below the segment's bottom, unchecked
+        // code has already overrun it.
+        movq    %fs:GT_SPLIT_STACK_LIMIT, %r10
+        subq    $GT_SEG_SLACK, %r10
+        cmpq    %r10, %rsp
+        jb      .Loverrun
+        addq    $GT_SEG_SMALL, %r10
+        cmpq    %r10, %rsp
+        jae     .Lelsewhere
         // Take a spare big segment (segment_resume keeps one for us).
         movl    %fs:gt_seg_nspare@tpoff, %r10d
         testl   %r10d, %r10d
@@ -89,22 +101,39 @@ __morestack:
         incl    %ecx
         movl    %ecx, %fs:gt_seg_nspare@tpoff
         popq    %rcx
+        .cfi_remember_state
         movq    %rbp, %rsp
         popq    %rbp
+        .cfi_restore %rbp
         .cfi_def_cfa %rsp, 8
         ret
-        .cfi_def_cfa %rbp, 16
+        .cfi_restore_state
+.Lelsewhere:
+        .cfi_remember_state
+        popq    %rbp
+        .cfi_restore %rbp
+        .cfi_def_cfa %rsp, 8
+        addq    $1, (%rsp)
+        ret
+        .cfi_restore_state
 .Lfull:
         // Cannot happen: segment_resume leaves room for the one segment a
         // thread can bring from another executor.
-        andq    $-16, %rsp
-        callq   gt_seg_none
-        ud2
+        leaq    gt_seg_full(%rip), %r11
+        jmp     .Lreport
+.Loverrun:
+        leaq    gt_seg_overrun(%rip), %r11
+        jmp     .Lreport
 .Lnone:
         // No spare: segment_resume did not run (a split-stack limit set by
-        // someone else?). Report it; this runs on what is left of the stack.
-        andq    $-16, %rsp
-        callq   gt_seg_none
+        // someone else?).
+        leaq    gt_seg_none(%rip), %r11
+.Lreport:
+        // A fatal error. What is left of the first segment cannot hold the
+        // report: clear the limit and report from a stack of our own.
+        movq    $0, %fs:GT_SPLIT_STACK_LIMIT
+        leaq    gt_seg_report_stack+GT_SEG_REPORT_STACK(%rip), %rsp
+        callq   *%r11
         ud2
         .cfi_endproc
         .size   __morestack, .-__morestack
@@ -127,5 +156,9 @@ __morestack_non_split:
         ret
         .cfi_endproc
         .size   __morestack_non_split, .-__morestack_non_split
+
+        // The stack of .Lreport (one fatal error ends the process).
+        .local  gt_seg_report_stack
+        .comm   gt_seg_report_stack, GT_SEG_REPORT_STACK, 16
 
         .section .note.GNU-stack,"",@progbits

@@ -111,7 +111,10 @@ using namespace gt;
 
 extern "C" {
 
-__attribute__((preserve_most)) void __safepoint_slow_path(void) noexcept {
+// Unchecked, as gt_gc_wlog_flush: a split-stack prologue would clobber r10,
+// which preserve_most callers keep.
+__attribute__((preserve_most)) GT_NO_SPLIT_STACK void
+__safepoint_slow_path(void) noexcept {
   Thread *t = current_thread();
   if (!t || ss_mailbox() != reinterpret_cast<uintptr_t>(&t->mb))
     fatal("safepoint poll with a mailbox register (%#lx) that is not the "

@@ -58,8 +58,8 @@ namespace gt {
 static_assert(GT_SEG_MAILBOX_STACK_LIMIT == GT_MAILBOX_STACK_LIMIT);
 
 namespace {
-constexpr size_t kSmall = 1024; // bytes of a first segment
-constexpr size_t kSlack = 512;  // below the limit (see above)
+constexpr size_t kSmall = GT_SEG_SMALL; // bytes of a first segment
+constexpr size_t kSlack = GT_SEG_SLACK; // below the limit (see above)
 constexpr size_t kRegion = 1 << 20;
 constexpr uint32_t kCarve = 64; // first segments carved at a time
 // Spares kept: at least one (a thread that needs a big segment finds one
@@ -195,24 +195,12 @@ bool split_stack_checked(const void *fn) {
     return true;
   if (p[0] != 0x4c || p[1] != 0x8d || p[3] != 0x24)
     return false;
-  unsigned reg; // 2: r10, 3: r11
-  size_t len;
-  switch (p[2]) {
-  case 0x54:
-    reg = 2, len = 5;
-    break;
-  case 0x5c:
-    reg = 3, len = 5;
-    break;
-  case 0x94:
-    reg = 2, len = 8;
-    break;
-  case 0x9c:
-    reg = 3, len = 8;
-    break;
-  default:
+  // ModRM: mod 1 (8-bit N) or 2 (32-bit N), reg r10 or r11 (with REX.R),
+  // rm 4 (an SIB byte follows: base rsp).
+  unsigned mod = p[2] >> 6, reg = (p[2] >> 3) & 7;
+  if ((p[2] & 7) != 4 || (mod != 1 && mod != 2) || (reg != 2 && reg != 3))
     return false;
-  }
+  size_t len = mod == 1 ? 5 : 8;
   const unsigned char cmp_reg[] = {
       0x64, 0x4c, 0x3b, (unsigned char)(reg << 3 | 4), 0x25, 0x70,
       0x00, 0x00, 0x00};
@@ -351,7 +339,23 @@ __morestack_allocate_stack_space(size_t size) {
             size);
 }
 
-extern "C" [[noreturn]] void gt_seg_none() {
+// __morestack's fatal errors, on a stack of its own with the limit cleared.
+extern "C" [[noreturn]] GT_NO_SPLIT_STACK void gt_seg_none() {
   gt::fatal("__morestack: no spare stack segment (the split-stack limit at "
             "%%fs:0x70 was set by something other than the runtime?)");
+}
+
+extern "C" [[noreturn]] GT_NO_SPLIT_STACK void gt_seg_full() {
+  gt::fatal("__morestack: no room for a returning stack segment among the "
+            "executor's spares");
+}
+
+extern "C" [[noreturn]] GT_NO_SPLIT_STACK void gt_seg_overrun() {
+  gt::Thread *t = gt::current_thread();
+  gt::fatal("stack overflow in green thread %llu '%s': its small stack "
+            "(GT_ATTR_SMALL_STACK, %zu bytes at %p) was overrun, by code "
+            "without split-stack checks",
+            t ? (unsigned long long)t->id : 0ull, t ? t->name : "?",
+            size_t(GT_SEG_SMALL),
+            t ? static_cast<void *>(t->stack.lo) : nullptr);
 }

@@ -29,6 +29,13 @@
 #define GT_SEG_HEADER 64  /* arguments are copied below this */
 #define GT_SEG_SPARES 4
 
+/* A first segment's size, and the slack below the limit (segment.cpp). */
+#define GT_SEG_SMALL 1024
+#define GT_SEG_SLACK 512
+
+/* The stack __morestack reports its fatal errors on. */
+#define GT_SEG_REPORT_STACK 16384
+
 /* glibc's tcbhead_t.__private_ss on x86-64, where LLVM's and GCC's
  * split-stack prologues read the stack limit. */
 #define GT_SPLIT_STACK_LIMIT 0x70

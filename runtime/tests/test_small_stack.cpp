@@ -82,10 +82,26 @@ void test_mass() {
   gate = gt_chan_new(0, 0);
   gt_waitgroup_add(&done, mass_n);
   gt_attr attr = small_attr();
+  std::vector<gt_thread_t> handles(mass_n);
   for (long i = 0; i < mass_n; ++i)
-    gt_detach(gt_spawn(mass_thread, (void *)i, &attr));
+    handles[i] = gt_spawn(mass_thread, (void *)i, &attr);
   while (started.load() < mass_n)
     gt_yield();
+  // Every thread parked inside the receive on its first segment: its saved
+  // context lies there and its mailbox says so.
+  gt_sleep_for(20 * 1000 * 1000);
+  long parked_first = 0;
+  for (long i = 0; i < mass_n; ++i) {
+    gt::Thread *t = gt::thread_from_handle(handles[i]);
+    CHECK(t);
+    char *ctx = static_cast<char *>(static_cast<void *>(t->ctx));
+    if (t->status.load() == gt::Status::Parked && ctx >= t->stack.lo &&
+        ctx < t->stack.hi() && t->mb.stack_limit == (uintptr_t)t->stack.lo)
+      ++parked_first;
+  }
+  CHECK(parked_first == mass_n);
+  for (long i = 0; i < mass_n; ++i)
+    gt_detach(handles[i]);
   gt_chan_close(gate);
   gt_waitgroup_wait(&done);
   gt_chan_free(gate);
@@ -93,9 +109,9 @@ void test_mass() {
     CHECK(counts[i].load() == 1);
   // The park path (a channel receive) fits the first segment.
   CHECK(parked_on_first.load() == (kSegmented ? mass_n : 0) || !kSegmented);
-  std::printf("ok: %ld small-stack threads parked (%ld on their first "
-              "segment), woken, each ran once\n",
-              mass_n, parked_on_first.load());
+  std::printf("ok: %ld small-stack threads parked (%ld started and %ld "
+              "parked on their first segment), woken, each ran once\n",
+              mass_n, parked_on_first.load(), parked_first);
 }
 
 // --- recursion across the move
@@ -104,7 +120,7 @@ struct Frame {
   char pad[200];
 };
 
-std::atomic<long> moved{0}, parked_deep{0};
+std::atomic<long> moved{0}, parked_deep{0}, migrated{0};
 
 __attribute__((noinline)) long recurse(int depth, int park_at) {
   Frame f;
@@ -116,8 +132,11 @@ __attribute__((noinline)) long recurse(int depth, int park_at) {
       moved.fetch_add(1);
     if (depth == park_at) {
       parked_deep.fetch_add(1);
+      uint32_t before = me()->mb.executor_id;
       gt_yield(); // resumes on any executor, still on the big segment
       gt_sleep_for(1000);
+      if (me()->mb.executor_id != before)
+        migrated.fetch_add(1); // it returns from the move on another one
     }
     below = recurse(depth - 1, park_at);
   }
@@ -158,8 +177,9 @@ void test_recursion() {
   CHECK(recursion_ok.load() == n);
   CHECK(moved.load() > 0 || !kSegmented);
   std::printf("ok: %ld threads recursed 5 times across segments (%ld frames "
-              "on big segments, %ld parked deep)\n",
-              n, moved.load(), parked_deep.load());
+              "on big segments, %ld parked deep, %ld of them resumed on "
+              "another executor)\n",
+              n, moved.load(), parked_deep.load(), migrated.load());
 }
 
 // --- arguments and results across the move
@@ -204,21 +224,28 @@ __attribute__((noinline)) Big big_result(long base) {
   return b;
 }
 
+// Called through volatile pointers, so that the optimizer keeps every
+// argument (constants included) and the calling convention as written.
+Pair (*volatile many_args_p)(long, long, long, long, long, long, long, Big,
+                             long, double, double) = many_args;
+double (*volatile fp_result_p)(double, float) = fp_result;
+Big (*volatile big_result_p)(long) = big_result;
+
 std::atomic<long> args_ok{0};
 
 void args_thread(void *) {
   for (long k = 0; k < 100; ++k) {
     Big big{{k, k + 1, k + 2, k + 3, k + 4}};
-    Pair p = many_args(k, k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, big, k + 7,
-                       1.5 + k, 0.25);
+    Pair p = many_args_p(k, k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, big,
+                         k + 7, 1.5 + k, 0.25);
     long s = k + 2 * (k + 1) + 3 * (k + 2) + 4 * (k + 3) + 5 * (k + 4) +
              6 * (k + 5) + 7 * (k + 6) + 8 * (k + 7);
     for (int i = 0; i < 5; ++i)
       s += (i + 10) * (k + i);
     CHECK(p.a == s);
     CHECK(p.b == long((1.5 + k) * 1000 + 0.25));
-    CHECK(fp_result(k + 0.5, 0.25f) == (k + 0.5) * 2 + 0.25 + 1);
-    Big r = big_result(k);
+    CHECK(fp_result_p(k + 0.5, 0.25f) == (k + 0.5) * 2 + 0.25 + 1);
+    Big r = big_result_p(k);
     for (int i = 0; i < 5; ++i)
       CHECK(r.w[i] == k * (i + 1));
     CHECK(on_first_segment() || !kSegmented);
@@ -296,16 +323,29 @@ GT_NO_SPLIT_STACK void unchecked_entry(void *out) {
   *static_cast<bool *>(out) = !t->small && t->stack.size >= 4096;
 }
 
-void test_unchecked_entry() {
+// An entry function whose frame needs the lea form of the check (frames of
+// 256 bytes and more) gets a small stack, and runs on a big segment.
+void big_entry(void *out) {
+  volatile char frame[600];
+  touch(frame, sizeof frame);
+  gt::Thread *t = me();
+  *static_cast<bool *>(out) = t->small && !on_first_segment() && frame[0] == 0;
+}
+
+void test_entry_sniffing() {
   gt_attr attr = small_attr("unchecked");
   bool full = false;
   CHECK(gt_join(gt_spawn(unchecked_entry, &full, &attr)) == 0);
   CHECK(full);
-  std::printf("ok: an entry function without the check gets a full stack\n");
+  bool moved = false;
+  CHECK(gt_join(gt_spawn(big_entry, &moved, &attr)) == 0);
+  CHECK(moved || !kSegmented);
+  std::printf("ok: an entry function without the check gets a full stack, "
+              "one with either form of it a small one\n");
 }
 
 void main_thread(void *) {
-  test_unchecked_entry();
+  test_entry_sniffing();
   test_mass();
   test_recursion();
   test_args();
@@ -353,6 +393,17 @@ void overrun_body(void *) {
   gt_join(gt_spawn(overrun_thread, nullptr, &attr));
 }
 
+// A misuse error raised on a first segment: reported whole (formatted on
+// another stack, report.cpp), naming the thread.
+gt_mutex_t never_locked;
+
+void misuse_thread(void *) { gt_mutex_unlock(&never_locked); }
+
+void misuse_body(void *) {
+  gt_attr attr = small_attr("misuse-small");
+  gt_join(gt_spawn(misuse_thread, nullptr, &attr));
+}
+
 void alloca_body(void *) {
   gt_attr attr = small_attr("vla-small");
   gt_join(gt_spawn(alloca_thread, (void *)size_t(4000), &attr));
@@ -365,9 +416,15 @@ int main() {
   expect_fatal("overflow of a small-stack thread", overflow_body,
                "stack overflow in green thread");
   expect_fatal("... is reported by name", overflow_body, "'deep-small'");
+  expect_fatal("a fatal error on a first segment", misuse_body,
+               "is not locked [in green thread");
+  expect_fatal("... names the thread", misuse_body, "'misuse-small']");
   if (kSegmented)
     expect_fatal("unchecked code overrunning the slack", overrun_body,
-                 "'overrun-small': its small stack");
+                 "'overrun-small'");
+  if (kSegmented)
+    expect_fatal("... reported as an overflow", overrun_body,
+                 "stack overflow in green thread");
   if (kSegmented)
     expect_fatal("a dynamic allocation that does not fit", alloca_body,
                  "a dynamic stack allocation of 4000 bytes does not fit");

@@ -462,7 +462,9 @@ void wlog_run_end() {
 using namespace gt;
 using namespace gt::gc;
 
-extern "C" __attribute__((preserve_most)) void
+// Unchecked: LLVM's split-stack prologue puts the frame size in r10 before
+// anything is saved, and preserve_most callers keep r10 (segment.cpp).
+extern "C" __attribute__((preserve_most)) GT_NO_SPLIT_STACK void
 gt_gc_wlog_flush(size_t need) noexcept {
   gt_mailbox *mb = gt_self_mailbox();
   uintptr_t st = mb->wlog_state;
