@@ -64,8 +64,9 @@ enum {
    * needs more on a full stack of the default size, above a guard page,
    * moving back when it returns; frames never move. A thread parked on its
    * first segment costs its record and 1 KiB. x86-64 only for now (elsewhere
-   * the flag is ignored), and only for an entry function compiled with
-   * -fsplit-stack (the runtime is; otherwise the thread gets a full stack).
+   * the flag is ignored), only for an entry function compiled with
+   * -fsplit-stack (the runtime is), in a program linked with -z now, and not
+   * for gt_spawn_ref (GC threads); otherwise the thread gets a full stack.
    * Contract: code compiled without -fsplit-stack (the C library, plain
    * clang or gcc objects) that the thread calls on its first segment uses
    * under 400 bytes of stack, or is called from a function that moved (one
