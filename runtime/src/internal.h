@@ -229,23 +229,27 @@ size_t stack_default_size();
 void stack_set_default_size(size_t size);
 unsigned stack_class_of(size_t size); // Stack::cls of a pooled stack
 
-// segment.cpp: small-stack threads. segment_resume is the last call before
-// a small-stack thread is resumed (it sets the split-stack limit, which the
-// scheduler's own code must not see); segment_suspend the first thing after
-// it switched back.
+// segment.cpp: small-stack threads.
 // Whether fn begins with the split-stack check, and small stacks are usable
 // in this program (its library calls are bound at load time).
 bool split_stack_checked(const void *fn);
 bool small_stack_alloc(Executor *e, Stack *out);
 void small_stack_free(Executor *e, const Stack &s);
-uintptr_t small_stack_limit(const Thread *t);
 void small_stack_check(const Thread *t); // after it switched back
 bool small_prepare_wanted();
 void small_prepare(); // carve and touch first segments ahead (idle executors)
+// segment_resume is the last call before a small-stack thread is resumed (it
+// sets the split-stack limit, which the scheduler's own code must not see);
+// segment_suspend the first thing after it switched back.
 void segment_resume(Executor *e, Thread *t);
-void segment_release(Executor *e, uintptr_t top); // a big segment's top
 void small_thread_exited(Executor *e, Thread *t);
 void segment_executor_fini(Executor *e);
+// Whether a small-stack thread runs (or was suspended) on its first segment:
+// __morestack keeps the mailbox's stack_limit at the bottom of the segment it
+// is on. Unchecked and inline: the overflow handler uses it.
+GT_NO_SPLIT_STACK inline bool on_first_segment(const Thread *t) {
+  return t->mb.stack_limit == (uintptr_t)t->stack.lo;
+}
 
 // The split-stack limit of the running OS thread (%fs:0x70 on x86-64, where
 // -fsplit-stack prologues read it; 0 means unchecked). Inline, not a call:

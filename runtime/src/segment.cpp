@@ -104,16 +104,14 @@ constexpr size_t kPreparedMax = 4096;
 std::atomic<bool> prepare_wanted{false};
 
 // Called with pool.lk held: n free segments into out, prepared or freed
-// ones first.
-uint32_t pool_take(char **out, uint32_t n) {
+// ones first; *carved tells whether some had to be carved now.
+uint32_t pool_take(char **out, uint32_t n, bool *carved) {
   uint32_t k = 0;
   while (k < n && pool.nfree)
     out[k++] = pool.free[--pool.nfree];
-  if (k < n) {
+  *carved = k < n;
+  if (*carved)
     k += pool_carve(out + k, n - k);
-    if (sched.n > 1 && !prepare_wanted.load(std::memory_order_relaxed))
-      prepare_wanted.store(true, std::memory_order_relaxed);
-  }
   return k;
 }
 
@@ -137,6 +135,22 @@ void pool_put(char *const *segs, uint32_t n) {
 
 uintptr_t top_of(const Stack &s) { return (uintptr_t)s.hi(); }
 
+uintptr_t small_stack_limit(const Thread *t) {
+  return (uintptr_t)t->stack.lo + kSlack;
+}
+
+// A big segment, by its bottom: a default-size stack of stacks.cpp's.
+Stack big_segment_at(char *lo) {
+  return Stack{lo, stack_default_size(), stack_class_of(stack_default_size())};
+}
+
+// Gives a big segment (by its top, whose header has its bottom) back to the
+// stacks pool.
+void segment_release(Executor *e, uintptr_t top) {
+  stack_free(e, big_segment_at(reinterpret_cast<char *>(
+                    reinterpret_cast<uintptr_t *>(top)[-GT_SEG_LO / 8])));
+}
+
 // The lowest word of a first segment: code that runs without checks and
 // overruns the slack (see the contract in gt/gt.h) likely overwrites it.
 uintptr_t canary_of(const char *lo) {
@@ -144,6 +158,7 @@ uintptr_t canary_of(const char *lo) {
 }
 } // namespace
 
+#if defined(__x86_64__)
 // Whether the program's calls into shared libraries are bound at load time.
 // A lazily bound call runs the dynamic linker's resolver on the caller's
 // stack the first time, and that saves the whole register state there (1 KiB
@@ -176,6 +191,7 @@ static bool bound_now() {
       &now);
   return now;
 }
+#endif
 
 bool split_stack_checked(const void *fn) {
 #if defined(__x86_64__)
@@ -229,12 +245,15 @@ void small_prepare() {
 
 bool small_stack_alloc(Executor *e, Stack *out) {
   if (!e->nsmall) {
+    bool carved;
     pool.lk.lock();
-    bool carving = !pool.nfree;
-    e->nsmall = pool_take(e->small, kCarve);
+    e->nsmall = pool_take(e->small, kCarve, &carved);
     pool.lk.unlock();
-    if (carving && sched.n > 1)
-      wake_if_idle(); // to prepare more (small_prepare)
+    // A burst: have an idle executor prepare more (small_prepare).
+    if (carved && sched.n > 1) {
+      prepare_wanted.store(true, std::memory_order_relaxed);
+      wake_if_idle();
+    }
     if (!e->nsmall)
       return false;
   }
@@ -243,15 +262,25 @@ bool small_stack_alloc(Executor *e, Stack *out) {
   return true;
 }
 
+// The report of an overrun of t's first segment (t is null outside green
+// threads).
+#define GT_SEG_STR(x) GT_SEG_STR2(x)
+#define GT_SEG_STR2(x) #x
+[[noreturn]] GT_NO_SPLIT_STACK static void overrun(const Thread *t,
+                                                   const char *detail) {
+  fatal("stack overflow in green thread %llu '%s': its small stack "
+        "(GT_ATTR_SMALL_STACK, %zu bytes at %p) was overrun, by code without "
+        "split-stack checks%s",
+        t ? (unsigned long long)t->id : 0ull, t ? t->name : "?", kSmall,
+        t ? static_cast<void *>(t->stack.lo) : nullptr, detail);
+}
+
 void small_stack_check(const Thread *t) {
   if (*reinterpret_cast<const uintptr_t *>(t->stack.lo) !=
       canary_of(t->stack.lo))
-    fatal("stack overflow in green thread %llu '%s': its small stack "
-          "(GT_ATTR_SMALL_STACK, %zu bytes at %p) was overrun, by code "
-          "without split-stack checks that needed more than %zu bytes; "
-          "neighbouring stacks may be damaged",
-          (unsigned long long)t->id, t->name, kSmall,
-          static_cast<void *>(t->stack.lo), kSlack);
+    overrun(t, " that needed more than " GT_SEG_STR(
+                   GT_SEG_SLACK) " bytes; "
+                                 "neighbouring stacks may be damaged");
 }
 
 void small_stack_free(Executor *e, const Stack &s) {
@@ -272,10 +301,6 @@ void small_stack_free(Executor *e, const Stack &s) {
   e->small[e->nsmall++] = one;
 }
 
-uintptr_t small_stack_limit(const Thread *t) {
-  return (uintptr_t)t->stack.lo + kSlack;
-}
-
 void segment_resume(Executor *e, Thread *t) {
   while (gt_seg_nspare < kSparesMin) {
     Stack s;
@@ -290,27 +315,13 @@ void segment_resume(Executor *e, Thread *t) {
   while (gt_seg_nspare > kSparesMax)
     segment_release(e, gt_seg_spare[--gt_seg_nspare]);
   gt_seg_mailbox = &t->mb;
-  // On its first segment, or on a big one (__morestack keeps the mailbox's
-  // stack_limit at the bottom of the segment the thread runs on).
-  uintptr_t limit =
-      t->mb.stack_limit == (uintptr_t)t->stack.lo ? small_stack_limit(t) : 0;
-  split_stack_limit_set(limit);
-}
-
-void segment_release(Executor *e, uintptr_t top) {
-  char *lo = reinterpret_cast<char *>(
-      reinterpret_cast<uintptr_t *>(top)[-GT_SEG_LO / 8]);
-  size_t size = top - (uintptr_t)lo;
-  stack_free(e, Stack{lo, size, stack_class_of(size)});
+  split_stack_limit_set(on_first_segment(t) ? small_stack_limit(t) : 0);
 }
 
 void small_thread_exited(Executor *e, Thread *t) {
   // Exited from a big segment (gt_exit deep in a call): that one too.
-  if (t->mb.stack_limit != (uintptr_t)t->stack.lo) {
-    char *lo = reinterpret_cast<char *>(t->mb.stack_limit);
-    stack_free(e, Stack{lo, stack_default_size(),
-                        stack_class_of(stack_default_size())});
-  }
+  if (!on_first_segment(t))
+    stack_free(e, big_segment_at(reinterpret_cast<char *>(t->mb.stack_limit)));
   small_stack_free(e, t->stack);
 }
 
@@ -351,11 +362,5 @@ extern "C" [[noreturn]] GT_NO_SPLIT_STACK void gt_seg_full() {
 }
 
 extern "C" [[noreturn]] GT_NO_SPLIT_STACK void gt_seg_overrun() {
-  gt::Thread *t = gt::current_thread();
-  gt::fatal("stack overflow in green thread %llu '%s': its small stack "
-            "(GT_ATTR_SMALL_STACK, %zu bytes at %p) was overrun, by code "
-            "without split-stack checks",
-            t ? (unsigned long long)t->id : 0ull, t ? t->name : "?",
-            size_t(GT_SEG_SMALL),
-            t ? static_cast<void *>(t->stack.lo) : nullptr);
+  gt::overrun(gt::current_thread(), "");
 }

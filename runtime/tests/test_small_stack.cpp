@@ -393,6 +393,24 @@ void overrun_body(void *) {
   gt_join(gt_spawn(overrun_thread, nullptr, &attr));
 }
 
+// The same without a checked call while overrunning: only the canary at the
+// first segment's bottom sees it, when the thread switches.
+GT_NO_SPLIT_STACK __attribute__((noinline)) void unchecked_quiet() {
+  volatile char frame[2048];
+  for (size_t i = 0; i < sizeof frame; ++i)
+    frame[i] = 0;
+}
+
+void quiet_thread(void *) {
+  unchecked_quiet();
+  gt_yield();
+}
+
+void quiet_body(void *) {
+  gt_attr attr = small_attr("quiet-small");
+  gt_join(gt_spawn(quiet_thread, nullptr, &attr));
+}
+
 // A misuse error raised on a first segment: reported whole (formatted on
 // another stack, report.cpp), naming the thread.
 gt_mutex_t never_locked;
@@ -425,6 +443,12 @@ int main() {
   if (kSegmented)
     expect_fatal("... reported as an overflow", overrun_body,
                  "stack overflow in green thread");
+  if (kSegmented)
+    expect_fatal("an overrun seen only by the canary", quiet_body,
+                 "'quiet-small': its small stack");
+  if (kSegmented)
+    expect_fatal("... which warns of damage", quiet_body,
+                 "neighbouring stacks may be damaged");
   if (kSegmented)
     expect_fatal("a dynamic allocation that does not fit", alloca_body,
                  "a dynamic stack allocation of 4000 bytes does not fit");
