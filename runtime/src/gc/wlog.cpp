@@ -232,9 +232,16 @@ void seal(ExecLog &x, bool force) {
   }
 }
 
-// Seals (everything, if a round is pending) and acknowledges the round.
-void seal_and_ack(ExecLog &x) {
-  uint64_t r = round_want.load(std::memory_order_acquire);
+// The round a caller may acknowledge. Read it before log_on: a round's
+// caller sets log_on before raising round_want, so whoever reads round r here
+// then reads log_on as r set it. Read after, it could pair a log_on from
+// before the round with the round's number, and acknowledge an on round
+// without lending or an off round while lending.
+uint64_t round_seen() { return round_want.load(std::memory_order_acquire); }
+
+// Seals (everything, if round r, read by round_seen() before the caller's
+// decision about lending, is pending) and acknowledges the round.
+void seal_and_ack(ExecLog &x, uint64_t r) {
   bool pending = r > x.ack.load(std::memory_order_relaxed);
   seal(x, pending);
   if (pending)
@@ -302,7 +309,7 @@ void run_round() {
                   (run && log_on.load(std::memory_order_relaxed) &&
                    !__atomic_load_n(&run->mb.wlog_state, __ATOMIC_RELAXED));
       if (!wait)
-        seal_and_ack(x);
+        seal_and_ack(x, r);
       x.lk.unlock();
       if (!wait)
         break;
@@ -319,17 +326,19 @@ void wlog_lend(Executor *e, Thread *t) {
   if (t->mb.wlog_state) // a test's own log (gt_gc_wlog_start)
     return;
   ExecLog &x = logs[e->id];
+  uint64_t r = round_seen(); // before lend_locked reads log_on
   x.lk.lock();
   lend_locked(x, t);
-  seal_and_ack(x); // between threads: no interval is open here
+  seal_and_ack(x, r); // between threads: no interval is open here
   x.lk.unlock();
 }
 
 // Takes x back from t, which is at a safepoint or switched out, and seals.
 void take_and_seal(ExecLog &x, Thread *t) {
+  uint64_t r = round_seen();
   x.lk.lock();
   take_locked(x, t);
-  seal_and_ack(x);
+  seal_and_ack(x, r);
   x.lk.unlock();
 }
 
@@ -346,10 +355,9 @@ void wlog_safepoint(Thread *t) {
   uintptr_t st = t->mb.wlog_state;
   if (st && st != reinterpret_cast<uintptr_t>(&x))
     return; // a test's own log
+  uint64_t r = round_seen(); // before log_on
   bool on = log_on.load(std::memory_order_acquire);
-  if (!st && !on &&
-      round_want.load(std::memory_order_acquire) <=
-          x.ack.load(std::memory_order_relaxed))
+  if (!st && !on && r <= x.ack.load(std::memory_order_relaxed))
     return; // nothing to do: the common case outside collections
   x.lk.lock();
   if (on && !st)
@@ -358,7 +366,7 @@ void wlog_safepoint(Thread *t) {
     take_locked(x, t);
   else if (st)
     sync(x, t->mb);
-  seal_and_ack(x);
+  seal_and_ack(x, r);
   x.lk.unlock();
 }
 
