@@ -33,6 +33,7 @@ UPSTREAM_SUITES = ["CodeGen/X86", "CodeGen/AArch64", "Verifier", "Assembler",
                    "Transforms/InsertSafepointPolls", "Transforms/RewriteStatepointsForGC",
                    "Transforms/DeadArgElim", "Transforms/ArgumentPromotion",
                    "Transforms/PlaceSafepoints", "Transforms/SwapStackGC",
+                   "Transforms/SplitStackCalls",
                    "Analysis/Lint"]
 # The collector's tests (test-gc*) also run checking the heap after every
 # collection and every write-log entry as its interval ends (logging on

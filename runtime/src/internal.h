@@ -72,7 +72,11 @@ constexpr uint32_t kSmallClass = ~0u;
 // A function without the split-stack check (segment.cpp): varargs functions
 // (LLVM cannot check them) and code that runs where the limit belongs to
 // another stack, such as signal handlers.
-#define GT_NO_SPLIT_STACK __attribute__((no_split_stack))
+// Unchecked: for functions that must not check the split-stack limit (they
+// switch, or run where the limit is not theirs). Each is made to fit in a
+// first segment's slack (segment.cpp), so split-stack-calls calls it
+// directly (GT_SPLIT_STACK_CHECKED, gt/gt.h).
+#define GT_NO_SPLIT_STACK __attribute__((no_split_stack)) GT_SPLIT_STACK_CHECKED
 
 // An entry in a wait queue (waitq.h).
 struct Waiter {

@@ -158,7 +158,7 @@ uintptr_t canary_of(const char *lo) {
 }
 } // namespace
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && defined(GT_SPLIT_STACK_RUNTIME)
 // Whether the program's calls into shared libraries are bound at load time.
 // A lazily bound call runs the dynamic linker's resolver on the caller's
 // stack the first time, and that saves the whole register state there (1 KiB
@@ -194,7 +194,9 @@ static bool bound_now() {
 #endif
 
 bool split_stack_checked(const void *fn) {
-#if defined(__x86_64__)
+  // GT_SPLIT_STACK_RUNTIME: the runtime itself checks (runtime/CMakeLists.txt;
+  // without it __morestack is not even ours).
+#if defined(__x86_64__) && defined(GT_SPLIT_STACK_RUNTIME)
   static const bool usable = bound_now();
   if (!usable)
     return false;

@@ -37,7 +37,8 @@ swapstack_c_object() compiles through gt-cc, and the executed-test tool
 """
 
 OPT_PIPELINE = ("swapstack-safe-tls,function(mem2reg),lower-gc-builtins,"
-                "default<O{O}>,lower-swapstack-builtins,insert-safepoint-polls"
+                "default<O{O}>,lower-swapstack-builtins{SPLIT},"
+                "insert-safepoint-polls"
                 "{POLLS}{BARRIERS}{PREPARE},inline-gc-allocs{CSE}{STATEPOINTS},"
                 "strip-gc-hooks")
 BARRIER_PASS = ",gc-barriers"
@@ -50,10 +51,19 @@ PREPARE_PASS = ",gc-prepare"
 # safepoints (§4(d) of issue 13).
 CSE_PASS = ",function(gvn)"
 STATEPOINT_PASS = ",rewrite-statepoints-for-gc"
+# -fsplit-stack: calls into code not known to check its stack (the C library,
+# code compiled without split stacks) move to a big segment through thunks,
+# so that a small-stack thread may call anything (runtime/src/segment.cpp).
+# After lower-swapstack-builtins, which turns the split_stack_checked
+# annotations (gt/gt.h, gt/hooks.h) into attributes and the switches into
+# swapstack calls (functions that switch run unchecked); before the passes
+# that add the runtime's own calls (polls, barriers, allocation slow paths),
+# which are made for running near the limit.
+SPLIT_STACK_PASS = ",split-stack-calls"
 
 
 def opt_pipeline(level="2", gc=True, barriers=True, poll_all=None,
-                 mailbox_cse=True):
+                 mailbox_cse=True, split_stack=False):
     """The opt -passes= string for optimisation level 0-3, s or z. gc=False
     for the runtime's own code (the collector itself), whose functions must
     not become GC-managed: no statepoints, no stack maps (and no barriers).
@@ -62,7 +72,9 @@ def opt_pipeline(level="2", gc=True, barriers=True, poll_all=None,
     right after it (gc-barriers<no-opt>), for measuring its optimizations.
     poll_all (default: gc) polls every function, not only SS_SAFEPOINTS
     ones. mailbox_cse=False drops the GVN after inline-gc-allocs, for
-    measuring what keeping the mailbox's fields in registers saves."""
+    measuring what keeping the mailbox's fields in registers saves.
+    split_stack: the code is compiled with -fsplit-stack (split-stack-calls
+    moves its calls into unchecked code)."""
     if poll_all is None:
         poll_all = gc
     barrier = ""
@@ -71,6 +83,7 @@ def opt_pipeline(level="2", gc=True, barriers=True, poll_all=None,
                    else BARRIER_PASS)
     optimize = level not in ("0",)
     return (OPT_PIPELINE.replace("{O}", level)
+            .replace("{SPLIT}", SPLIT_STACK_PASS if split_stack else "")
             .replace("{POLLS}", "<all>" if poll_all else "")
             .replace("{BARRIERS}", barrier)
             .replace("{PREPARE}", PREPARE_PASS if gc else "")

@@ -165,6 +165,9 @@ static inline size_t gt_gc_array_len(const void GT_GC *p) {
   return (size_t)(((const uintptr_t GT_GC *)p)[-4] >> 3);
 }
 
+/* The functions below: GT_SPLIT_STACK_CHECKED (gt/gt.h). */
+GT_SPLIT_STACK_CHECKED_BEGIN
+
 /* The object's address now, as an integer: for printing and tests, never to
  * keep (the collector moves objects and does not update integers; gc-prepare
  * rejects converting one back). A cast `(uintptr_t)p` is the same value where
@@ -295,6 +298,8 @@ struct gt_gc_stats {
   struct gt_gc_pause pauses[GT_GC_PAUSE_LOG];
 };
 void gt_gc_stats(struct gt_gc_stats *out);
+
+GT_SPLIT_STACK_CHECKED_END
 
 #ifdef __cplusplus
 }

@@ -20,6 +20,30 @@
 extern "C" {
 #endif
 
+/* Split stacks (runtime/src/segment.cpp, GT_ATTR_SMALL_STACK): the runtime is
+ * compiled with -fsplit-stack on x86-64, so its functions check their stack
+ * (or, where they cannot, are made to fit in a first segment's slack), and a
+ * small-stack thread may call them near its segment's limit. Code compiled
+ * by `gt-cc -fsplit-stack` calls every function declared between
+ * GT_SPLIT_STACK_CHECKED_BEGIN and _END, or marked GT_SPLIT_STACK_CHECKED,
+ * directly; a call of any other function that does not check its stack (the
+ * C library, code compiled without -fsplit-stack) moves to a big segment
+ * (the split-stack-calls pass of the fork, LangRef "split-stack-checked"). */
+#if defined(__clang__)
+#define GT_SPLIT_STACK_CHECKED __attribute__((annotate("split_stack_checked")))
+#define GT_SPLIT_STACK_CHECKED_BEGIN                                           \
+  _Pragma("clang attribute "                                                   \
+          "push(__attribute__((annotate(\"split_stack_checked\"))), apply_to " \
+          "= function)")
+#define GT_SPLIT_STACK_CHECKED_END _Pragma("clang attribute pop")
+#else
+#define GT_SPLIT_STACK_CHECKED
+#define GT_SPLIT_STACK_CHECKED_BEGIN
+#define GT_SPLIT_STACK_CHECKED_END
+#endif
+
+GT_SPLIT_STACK_CHECKED_BEGIN
+
 /* Results of blocking calls. */
 enum {
   GT_OK = 0,
@@ -156,6 +180,8 @@ typedef struct gt_select_case {
  * block == 0 returns GT_WOULDBLOCK instead of waiting. GT_CANCELED when
  * cancelled. Ready cases are chosen in a random order. */
 int gt_select(gt_select_case *cases, size_t n, int block);
+
+GT_SPLIT_STACK_CHECKED_END
 
 #ifdef __cplusplus
 }

@@ -82,7 +82,8 @@ extern "C" {
  * collection, and returns when the thread may go on. The pipeline deletes
  * hooks nothing called (strip-gc-hooks), so only objects that poll or
  * allocate reference the slow paths. */
-__attribute__((preserve_most)) void __safepoint_slow_path(void) SS_NOEXCEPT;
+__attribute__((preserve_most)) GT_SPLIT_STACK_CHECKED void
+__safepoint_slow_path(void) SS_NOEXCEPT;
 
 static __attribute__((used)) void gt_hook_safepoint_poll(void) SS_NOEXCEPT
     __asm__("gc.safepoint_poll");
@@ -208,7 +209,8 @@ typedef struct gt_wlog_entry {
  * split between two intervals with one set of entries, and the pointers
  * would need relocating.) preserve_most, as the poll's slow path: the code
  * around it keeps its values in registers. */
-__attribute__((preserve_most)) void gt_gc_wlog_flush(size_t need) SS_NOEXCEPT;
+__attribute__((preserve_most)) GT_SPLIT_STACK_CHECKED void
+gt_gc_wlog_flush(size_t need) SS_NOEXCEPT;
 /* Tests: log the current thread's writes into buf (n entries; each time the
  * compiler needs more room than is left, gt_gc_wlog_flush counts a flush and
  * starts again at buf[0]; n >= GT_WLOG_MAX_RESERVE always suffices). */
