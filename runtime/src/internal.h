@@ -234,9 +234,11 @@ void stack_set_default_size(size_t size);
 unsigned stack_class_of(size_t size); // Stack::cls of a pooled stack
 
 // segment.cpp: small-stack threads.
-// Whether fn begins with the split-stack check, and small stacks are usable
-// in this program (its library calls are bound at load time).
-bool split_stack_checked(const void *fn);
+// Whether a thread whose entry is fn gets a small stack: asked for
+// (GT_ATTR_SMALL_STACK) or by default (fn in code compiled by
+// gt-cc -fsplit-stack), fn begins with the split-stack check, and small
+// stacks are usable in this program.
+bool small_stack_for(const void *fn, unsigned attr_flags);
 bool small_stack_alloc(Executor *e, Stack *out);
 void small_stack_free(Executor *e, const Stack &s);
 void small_stack_check(const Thread *t); // after it switched back

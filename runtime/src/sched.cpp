@@ -441,12 +441,13 @@ static Thread *spawn_on(Executor *e, void (*fn)(void *), void *arg,
   Thread *t = thread_new(e);
   t->may_compact = attr && (attr->flags & GT_ATTR_COMPACT);
   // A small stack (segment.cpp) only for an entry function that checks the
-  // split-stack limit, and of the default size, which is the size of the big
-  // segments for now. Not for gt_spawn_ref's threads, which hold GC pointers:
-  // the collector's stack walker does not cross the move to a big segment.
-  t->small = !t->may_compact && attr && (attr->flags & GT_ATTR_SMALL_STACK) &&
-             size <= stack_default_size() && e && fn != ref_entry &&
-             split_stack_checked((const void *)fn);
+  // split-stack limit, asked for or by default, and of the default size,
+  // which is the size of the big segments for now. Not for gt_spawn_ref's
+  // threads, which hold GC pointers: the collector's stack walker does not
+  // cross the move to a big segment.
+  t->small = !t->may_compact && size <= stack_default_size() && e &&
+             fn != ref_entry &&
+             small_stack_for((const void *)fn, attr ? attr->flags : 0);
   // Above the compaction threshold, compactable threads of the default
   // size take turns on shared stacks (share.cpp).
   bool shared = t->may_compact && size <= stack_default_size() && e &&

@@ -37,6 +37,7 @@
 // a big segment; signal handlers without SA_ONSTACK run on the interrupted
 // thread's stack; the GC's stack walker does not cross segments.
 #include "executor.h"
+#include "gc/stackscan.h"
 #include "segment_abi.h"
 
 #include <cstdlib>
@@ -193,13 +194,37 @@ static bool bound_now() {
 }
 #endif
 
-bool split_stack_checked(const void *fn) {
-  // GT_SPLIT_STACK_RUNTIME: the runtime itself checks (runtime/CMakeLists.txt;
-  // without it __morestack is not even ours).
 #if defined(__x86_64__) && defined(GT_SPLIT_STACK_RUNTIME)
-  static const bool usable = bound_now();
-  if (!usable)
-    return false;
+// Code compiled by gt-cc -fsplit-stack: gt/hooks.h places it in this section
+// (#pragma clang section), and its calls into code that does not check its
+// stack move to a big segment (the fork's split-stack-calls). The linker
+// defines the bounds when the section exists.
+extern "C" const char __start_gt_split_text[] __attribute__((weak));
+extern "C" const char __stop_gt_split_text[] __attribute__((weak));
+
+static bool in_split_text(const void *fn) {
+  auto *p = static_cast<const char *>(fn);
+  return __start_gt_split_text && p >= __start_gt_split_text &&
+         p < __stop_gt_split_text;
+}
+
+// Whether small stacks may be given at all: the program is bound at load
+// time (bound_now), has no GC-managed code (the collector's stack walker does
+// not cross from a big segment to the first one yet), and GT_SMALL_STACKS is
+// not 0.
+static bool small_stacks_usable() {
+  static const bool usable = [] {
+    const char *v = std::getenv("GT_SMALL_STACKS");
+    if (v && *v && std::strcmp(v, "0") && std::strcmp(v, "1"))
+      fatal("GT_SMALL_STACKS='%s': expected 0 or 1", v);
+    return !(v && !std::strcmp(v, "0")) && bound_now() &&
+           gc::load_stackmaps() == 0;
+  }();
+  return usable;
+}
+
+// Whether fn begins with a split-stack check.
+static bool split_stack_checked(const void *fn) {
   // The checks LLVM and GCC emit first (after an endbr64 under
   // -fcf-protection): cmp %fs:0x70,%rsp; or lea -N(%rsp),%r10/%r11 (8- or
   // 32-bit N) and cmp %fs:0x70 with that register.
@@ -223,8 +248,20 @@ bool split_stack_checked(const void *fn) {
       0x64, 0x4c, 0x3b, (unsigned char)(reg << 3 | 4), 0x25, 0x70,
       0x00, 0x00, 0x00};
   return !std::memcmp(p + len, cmp_reg, sizeof cmp_reg);
+}
+#endif
+
+bool small_stack_for(const void *fn, unsigned flags) {
+  // GT_SPLIT_STACK_RUNTIME: the runtime itself checks (runtime/CMakeLists.txt;
+  // without it __morestack is not even ours).
+#if defined(__x86_64__) && defined(GT_SPLIT_STACK_RUNTIME)
+  if (flags & GT_ATTR_FULL_STACK)
+    return false;
+  if (!(flags & GT_ATTR_SMALL_STACK) && !in_split_text(fn))
+    return false;
+  return small_stacks_usable() && split_stack_checked(fn);
 #else
-  (void)fn;
+  (void)fn, (void)flags;
   return false;
 #endif
 }

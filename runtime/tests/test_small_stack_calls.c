@@ -1,14 +1,15 @@
-/* Small-stack threads (GT_ATTR_SMALL_STACK) in code compiled by
- * `gt-cc -fsplit-stack`: every call into code that does not check its stack
- * (the C library; small_stack_calls_plain.c, compiled without the flag) goes
- * through a thunk whose check moves the call to a big segment
- * (split-stack-calls, LangRef "split-stack-checked"), so such a thread may
- * call anything, and still parks on its 1 KiB first segment. Before the pass,
- * a printf on a first segment overran it (only the canary noticed).
+/* Small-stack threads in code compiled by `gt-cc -fsplit-stack`: every call
+ * into code that does not check its stack (the C library;
+ * small_stack_calls_plain.c, compiled without the flag) goes through a thunk
+ * whose check moves the call to a big segment (split-stack-calls, LangRef
+ * "split-stack-checked"), so such a thread may call anything, and still parks
+ * on its 1 KiB first segment. Before the pass, a printf on a first segment
+ * overran it (only the canary noticed). So threads of such code get small
+ * stacks by default (gt/gt.h, GT_ATTR_SMALL_STACK).
  *
- * Each of N threads, checked and counted:
- *   - starts on its first segment (x86-64; elsewhere the flag is ignored and
- *     it starts on a full stack);
+ * Each of N threads, spawned with default options, checked and counted:
+ *   - starts on its first segment (x86-64; elsewhere small stacks do not
+ *     exist yet and it starts on a full stack);
  *   - calls unchecked code: the frame of plain_frame() is off the first
  *     segment (it moved), and plain_deep's 3,000-byte frame fits;
  *   - snprintf with floating-point conversions (glibc's vfprintf needs
@@ -19,7 +20,9 @@
  *     function pointer (an indirect call moves too);
  *   - is back on its first segment afterwards, with the segment's limit
  *     restored, and parks there on a channel; after the channel is closed
- *     each thread finishes exactly once. */
+ *     each thread finishes exactly once.
+ * A thread spawned with GT_ATTR_FULL_STACK starts on a full stack, and the
+ * program runs again with GT_SMALL_STACKS=0, where every thread does. */
 #include <gt/gt.h>
 
 #include <stdarg.h>
@@ -27,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define CHECK(cond)                                                            \
   do {                                                                         \
@@ -58,12 +63,18 @@ struct job {
 static struct job *jobs;
 static gt_chan_t *gate;
 static int arrived; /* threads that made their calls, about to park */
+static int no_small; /* GT_SMALL_STACKS=0 */
 static double (*volatile parse)(const char *, char **) = strtod;
 
 /* Whether the frame at `fp` is on the first segment of the running thread:
  * the mailbox's stack_limit is the bottom of the segment it runs on. */
 static int on_first_segment(uintptr_t fp) {
   return fp - gt_self_mailbox()->stack_limit < kFirstSegment;
+}
+
+/* GT_ATTR_FULL_STACK, or GT_SMALL_STACKS=0: a full stack. */
+static void full_worker(void *arg) {
+  *(int *)arg = on_first_segment((uintptr_t)__builtin_frame_address(0)) ? 1 : 2;
 }
 
 static void format(char *out, size_t n, int id) {
@@ -116,7 +127,11 @@ static void main_thread(void *arg) {
   gt_thread_t *hs = calloc(kThreads, sizeof *hs);
   CHECK(jobs && hs);
   gate = gt_chan_new(sizeof(long), 0);
-  gt_attr attr = {0, "calls-small", GT_ATTR_SMALL_STACK};
+  int full = 0;
+  gt_attr full_attr = {0, "calls-full", GT_ATTR_FULL_STACK};
+  CHECK(gt_join(gt_spawn(full_worker, &full, &full_attr)) == GT_OK);
+  CHECK(full == 2);
+  gt_attr attr = {0, "calls-small", 0}; /* default options */
   for (int i = 0; i < kThreads; ++i) {
     jobs[i].id = i;
     hs[i] = gt_spawn(worker, &jobs[i], &attr);
@@ -148,17 +163,18 @@ static void main_thread(void *arg) {
     moved += j->moved;
     back_small += j->back_small;
   }
-  printf("small-stack calls: %d threads on %u executors: %ld started on a "
+  printf("small-stack calls%s: %d threads on %u executors: %ld started on a "
          "first segment, %ld moved their unchecked calls, %ld parked on the "
          "first segment again, %ld wrong results\n",
-         kThreads, gt_executor_count(), started_small, moved, back_small, bad);
+         no_small ? " (GT_SMALL_STACKS=0)" : "", kThreads, gt_executor_count(),
+         started_small, moved, back_small, bad);
   CHECK(bad == 0);
-  if (kSegmented) {
+  if (kSegmented && !no_small) {
     CHECK(started_small == kThreads);
     CHECK(moved == kThreads);
     CHECK(back_small == kThreads);
   } else {
-    CHECK(started_small == 0 && moved == kThreads);
+    CHECK(started_small == 0 && moved == kThreads && back_small == 0);
   }
   gt_chan_free(gate);
   free(hs);
@@ -166,10 +182,25 @@ static void main_thread(void *arg) {
   puts("small-stack calls: OK");
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  (void)argc;
   gt_config cfg = {0};
   const char *e = getenv("GT_EXECUTORS");
   cfg.executors = e ? (unsigned)atoi(e) : 0;
+  const char *off = getenv("GT_SMALL_STACKS");
+  no_small = off && !strcmp(off, "0");
   CHECK(gt_run(&cfg, main_thread, NULL) == 0);
+  if (kSegmented && !off) { /* again, with small stacks turned off */
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+      setenv("GT_SMALL_STACKS", "0", 1);
+      execv("/proc/self/exe", argv);
+      _exit(127);
+    }
+    int status;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
   return 0;
 }

@@ -92,12 +92,17 @@ def opt_pipeline(level="2", gc=True, barriers=True, poll_all=None,
             .replace("{STATEPOINTS}", STATEPOINT_PASS if gc else ""))
 
 
-def clang_flags(runtime_include, hooks=True):
+def clang_flags(runtime_include, hooks=True, split_stack_calls=False):
     """clang-19 flags that emit the IR the pipeline starts from. hooks=False
     for code compiled without the mailbox register reserved, which must not
-    poll (the hooks read the register)."""
+    poll (the hooks read the register). split_stack_calls: the pipeline runs
+    split-stack-calls, which gt/hooks.h learns from __GT_SPLIT_STACK_CALLS__
+    (it then places the code where the runtime looks for entry functions
+    that may start on small stacks)."""
     flags = ["-O2", "-Xclang", "-disable-llvm-passes",
              "-fno-omit-frame-pointer", "-I", runtime_include]
+    if split_stack_calls:
+        flags += ["-D__GT_SPLIT_STACK_CALLS__=1"]
     if hooks:
         flags += ["-include", "gt/hooks.h"]
     return flags

@@ -31,10 +31,10 @@ extern "C" {
  * (the split-stack-calls pass of the fork, LangRef "split-stack-checked"). */
 #if defined(__clang__)
 #define GT_SPLIT_STACK_CHECKED __attribute__((annotate("split_stack_checked")))
-#define GT_SPLIT_STACK_CHECKED_BEGIN                                           \
-  _Pragma("clang attribute "                                                   \
-          "push(__attribute__((annotate(\"split_stack_checked\"))), apply_to " \
-          "= function)")
+/* _Pragma takes one string literal: */
+/* clang-format off */
+#define GT_SPLIT_STACK_CHECKED_BEGIN _Pragma("clang attribute push(__attribute__((annotate(\"split_stack_checked\"))), apply_to = function)")
+/* clang-format on */
 #define GT_SPLIT_STACK_CHECKED_END _Pragma("clang attribute pop")
 #else
 #define GT_SPLIT_STACK_CHECKED
@@ -89,15 +89,25 @@ enum {
    * moving back when it returns; frames never move. A thread parked on its
    * first segment costs its record and 1 KiB. x86-64 only for now (elsewhere
    * the flag is ignored), only for an entry function compiled with
-   * -fsplit-stack (the runtime is), in a program linked with -z now, and not
-   * for gt_spawn_ref (GC threads); otherwise the thread gets a full stack.
-   * Contract: code compiled without -fsplit-stack (the C library, plain
-   * clang or gcc objects) that the thread calls on its first segment uses
+   * -fsplit-stack (the runtime is), in a program linked with -z now and
+   * without GC-managed code (the collector's stack walker does not cross
+   * segments yet), not for gt_spawn_ref, and not with GT_SMALL_STACKS=0;
+   * otherwise the thread gets a full stack.
+   * Default: a thread whose entry function was compiled by
+   * `gt-cc -fsplit-stack` gets a small stack without the flag: such code
+   * calls code that does not check its stack (the C library, objects
+   * compiled without the flag) on a big segment (split-stack-calls).
+   * Contract for other code (plain `clang -fsplit-stack`): code compiled
+   * without -fsplit-stack that the thread calls on its first segment uses
    * under 400 bytes of stack, or is called from a function that moved (one
    * with a frame over 512 bytes). An overrun is detected, on a best-effort
    * basis, when the thread next switches, and stops the process naming the
    * thread. See runtime/src/segment.cpp. */
   GT_ATTR_SMALL_STACK = 1u << 1,
+  /* A full stack even where a small one would be the default: for a thread
+   * that calls code without the check in a hot loop (each such call moves to
+   * a big segment and back). */
+  GT_ATTR_FULL_STACK = 1u << 2,
 };
 
 typedef struct gt_attr {

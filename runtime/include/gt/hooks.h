@@ -74,6 +74,15 @@
 #include <stdbool.h>
 #include <swapstack/swapstack.h>
 
+/* Code compiled by gt-cc -fsplit-stack, whose calls into code that does not
+ * check its stack move to a big segment (gt/gt.h, GT_SPLIT_STACK_CHECKED),
+ * goes to its own section: a thread whose entry function is there gets a
+ * small stack by default (GT_ATTR_SMALL_STACK, runtime/src/segment.cpp).
+ * gt-cc defines __GT_SPLIT_STACK_CALLS__ when it runs split-stack-calls. */
+#if defined(__GT_SPLIT_STACK_CALLS__)
+#pragma clang section text = "gt_split_text"
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
