@@ -41,6 +41,11 @@ ROWS = [
     ("wake_small", CPUS, 1000000, 0.5),
     ("park_small", 1, 1000000, 0.5),
     ("wake_small", 1, 1000000, 0.5),
+    ("memory_cc", CPUS, 1000000, None),
+    ("park_cc", CPUS, 1000000, 0.5),
+    ("wake_cc", CPUS, 1000000, 0.5),
+    ("park_cc", 1, 1000000, 0.5),
+    ("wake_cc", 1, 1000000, 0.5),
     ("idle", CPUS, 1, None),
     ("idle", 1, 1, None),
     # Last: 10M parked threads leave the kernel reclaiming gigabytes for a
@@ -49,12 +54,16 @@ ROWS = [
     ("memory", CPUS, 10000000, None),
     ("memory_compact", CPUS, 10000000, None),
     ("memory_small", CPUS, 10000000, None),
+    ("memory_cc", CPUS, 10000000, None),
 ]
 # gt's *_compact and *_small rows (threads spawned with GT_ATTR_COMPACT or
-# GT_ATTR_SMALL_STACK) are compared with the peers' plain benchmark.
+# GT_ATTR_SMALL_STACK) and *_cc rows (gt-bench-cc: the same program compiled
+# by gt-cc -fsplit-stack, default spawn options) are compared with the peers'
+# plain benchmark.
 PEER_BENCH = {"memory_compact": "memory", "park_compact": "park",
               "wake_compact": "wake", "memory_small": "memory",
-              "park_small": "park", "wake_small": "wake"}
+              "park_small": "park", "wake_small": "wake",
+              "memory_cc": "memory", "park_cc": "park", "wake_cc": "wake"}
 # Results a program prints as the second result of another run: "park" prints
 # the park and the wake times of one run.
 PROGRAM_BENCH = {"wake": "park", "wake_compact": "park_compact",
@@ -131,6 +140,13 @@ def main():
         for name, prog in progs:
             run_bench = bench if name == "gt" else PEER_BENCH.get(bench, bench)
             key = (name, run_bench)
+            want = run_bench
+            if name == "gt" and bench.endswith("_cc"):
+                prog, run_bench = prog + "-cc", PEER_BENCH[bench]
+                want = run_bench
+                if not os.path.exists(prog):  # x86-64 only (split stacks)
+                    values[name] = "n/a"
+                    continue
             if bench.startswith("memory") and key in per_thread and n > 1000000:
                 need = per_thread[key] * n * 1.2
                 if need > mem_available():
@@ -150,7 +166,7 @@ def main():
                 continue
             try:
                 prog_bench = PROGRAM_BENCH.get(run_bench, run_bench)
-                v, unit = run([prog, prog_bench, str(execs), str(n)], run_bench)
+                v, unit = run([prog, prog_bench, str(execs), str(n)], want)
                 values[name] = v
                 if name != "gt":
                     peer_seen[(key, execs, n)] = v
@@ -171,7 +187,7 @@ def main():
         if bench == "memory_compact" and isinstance(gt, float):
             verdict = (f"<= {MEMORY_TARGET} B: "
                        f"{'met' if gt <= MEMORY_TARGET else 'NOT met'}")
-        elif bench in ("memory", "memory_small") and isinstance(gt, float):
+        elif bench in ("memory", "memory_small", "memory_cc") and isinstance(gt, float):
             verdict = (f"<= Go: {'met' if ratio and gt <= go else 'NOT met'}"
                        if ratio else "<= Go: no Go figure")
         print(f"{bench:14} {execs:>4} {n:>9}  {cells}  {ratio:>6}  {verdict}  ({unit})")
@@ -179,7 +195,8 @@ def main():
           "chanpp ns/roundtrip, memory resident bytes/parked thread, park/wake ms "
           "(spawn and park all / close and finish all), idle CPU ms per s; "
           "*_compact, *_small: gt threads spawned with GT_ATTR_COMPACT or "
-          "GT_ATTR_SMALL_STACK (peers: plain)")
+          "GT_ATTR_SMALL_STACK; *_cc: gt-bench compiled by gt-cc -fsplit-stack, "
+          "default spawn options (peers: plain)")
     return 1 if failed else 0
 
 

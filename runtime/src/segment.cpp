@@ -31,11 +31,19 @@
 // fires; then the call, __morestack's own two words, and leaf code without a
 // frame (libc's memcpy and friends, red-zone users) need the rest.
 //
+// Calls into code that does not check (the C library, objects compiled
+// without the flag): code compiled by gt-cc -fsplit-stack makes them through
+// thunks whose check moves the call to a big segment (the fork's
+// split-stack-calls), so a thread whose entry function is such code may call
+// anything; it gets a small stack by default (small_stack_for: gt/hooks.h
+// puts such code in section gt_split_text). Other code (the runtime itself,
+// plain clang -fsplit-stack) must call such code only with the segment's
+// slack or from a big segment (the contract of GT_ATTR_SMALL_STACK, gt/gt.h).
+//
 // Not yet (issue 12's note): AArch64 (LLVM has no segmented stacks there);
-// code not compiled with -fsplit-stack (libc, gt-cc programs) runs unchecked,
-// so a small-stack thread must call it only with the segment's slack or from
-// a big segment; signal handlers without SA_ONSTACK run on the interrupted
-// thread's stack; the GC's stack walker does not cross segments.
+// signal handlers without SA_ONSTACK run on the interrupted thread's stack;
+// the GC's stack walker does not cross segments, so a program with
+// GC-managed code gets no small stacks.
 #include "executor.h"
 #include "gc/stackscan.h"
 #include "segment_abi.h"

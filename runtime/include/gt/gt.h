@@ -94,9 +94,10 @@ enum {
    * segments yet), not for gt_spawn_ref, and not with GT_SMALL_STACKS=0;
    * otherwise the thread gets a full stack.
    * Default: a thread whose entry function was compiled by
-   * `gt-cc -fsplit-stack` gets a small stack without the flag: such code
-   * calls code that does not check its stack (the C library, objects
-   * compiled without the flag) on a big segment (split-stack-calls).
+   * `gt-cc -fsplit-stack` (C, or C++ without exceptions) gets a small stack
+   * without the flag: such code calls code that does not check its stack
+   * (the C library, objects compiled without the flag) on a big segment
+   * (split-stack-calls).
    * Contract for other code (plain `clang -fsplit-stack`): code compiled
    * without -fsplit-stack that the thread calls on its first segment uses
    * under 400 bytes of stack, or is called from a function that moved (one

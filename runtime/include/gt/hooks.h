@@ -78,8 +78,11 @@
  * check its stack move to a big segment (gt/gt.h, GT_SPLIT_STACK_CHECKED),
  * goes to its own section: a thread whose entry function is there gets a
  * small stack by default (GT_ATTR_SMALL_STACK, runtime/src/segment.cpp).
- * gt-cc defines __GT_SPLIT_STACK_CALLS__ when it runs split-stack-calls. */
-#if defined(__GT_SPLIT_STACK_CALLS__)
+ * gt-cc defines __GT_SPLIT_STACK_CALLS__ when it runs split-stack-calls. Not
+ * C++ with exceptions: one thrown through a moved call would unwind through
+ * __morestack, which does not restore the first segment's limit yet. */
+#if defined(__GT_SPLIT_STACK_CALLS__) &&                                       \
+    !(defined(__cplusplus) && defined(__EXCEPTIONS))
 #pragma clang section text = "gt_split_text"
 #endif
 
