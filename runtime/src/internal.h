@@ -71,12 +71,13 @@ constexpr uint32_t kSmallClass = ~0u;
 
 // A function without the split-stack check (segment.cpp): varargs functions
 // (LLVM cannot check them) and code that runs where the limit belongs to
-// another stack, such as signal handlers.
-// Unchecked: for functions that must not check the split-stack limit (they
-// switch, or run where the limit is not theirs). Each is made to fit in a
-// first segment's slack (segment.cpp), so split-stack-calls calls it
-// directly (GT_SPLIT_STACK_CHECKED, gt/gt.h).
-#define GT_NO_SPLIT_STACK __attribute__((no_split_stack)) GT_SPLIT_STACK_CHECKED
+// another stack, such as signal handlers. The runtime is compiled without
+// split-stack-calls, so its calls to them stay direct; the public ones
+// (gt/hooks.h) are declared GT_SPLIT_STACK_CHECKED. Not this macro's job:
+// an annotation on these definitions (which also keeps them referenced)
+// made test-gc-ref fail under GT_GC_TORTURE, not yet understood (issue 12's
+// note, section 5.6).
+#define GT_NO_SPLIT_STACK __attribute__((no_split_stack))
 
 // An entry in a wait queue (waitq.h).
 struct Waiter {

@@ -378,7 +378,10 @@ void alloca_thread(void *arg) {
 
 // Code without the checks that overruns the slack: the canary at the bottom
 // of the first segment catches it when the thread switches.
-GT_NO_SPLIT_STACK __attribute__((noinline)) void unchecked_deep() {
+// GT_SPLIT_STACK_CHECKED: called directly (split-stack-calls would move the
+// call, and the overrun with it): this code breaks that promise on purpose.
+GT_NO_SPLIT_STACK GT_SPLIT_STACK_CHECKED __attribute__((noinline)) void
+unchecked_deep() {
   volatile char frame[2048];
   touch(frame, sizeof frame);
 }
@@ -395,7 +398,8 @@ void overrun_body(void *) {
 
 // The same without a checked call while overrunning: only the canary at the
 // first segment's bottom sees it, when the thread switches.
-GT_NO_SPLIT_STACK __attribute__((noinline)) void unchecked_quiet() {
+GT_NO_SPLIT_STACK GT_SPLIT_STACK_CHECKED __attribute__((noinline)) void
+unchecked_quiet() {
   volatile char frame[2048];
   for (size_t i = 0; i < sizeof frame; ++i)
     frame[i] = 0;
