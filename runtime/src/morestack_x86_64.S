@@ -19,16 +19,46 @@
 //
 // The frame pointer of this function stays on the first segment, so that the
 // CFA (rbp + 16) and the frame chain lead from the body's frames back to the
-// caller: debuggers and unwinders walk through it.
+// caller: debuggers and unwinders walk through it. Its frame record is
+// {caller's rbp, R}, and the caller's return address is the word above it
+// (rbp + 16): the GC's stack walker, at the return address gt_morestack_ret,
+// takes that one (gc/stackwalk.cpp).
 #include "segment_abi.h"
+
+// Back to the first segment's limits, and the big segment back among the
+// spares (rsp is still on it: nothing takes a spare but __morestack, which
+// runs only on a first segment). Clobbers r10 and r11.
+.macro leave_segment
+        movq    -8(%rbp), %r10
+        movq    -GT_SEG_LIMIT(%r10), %r11
+        movq    %r11, %fs:GT_SPLIT_STACK_LIMIT
+        pushq   %rcx
+        movq    %fs:gt_seg_mailbox@tpoff, %r11
+        movq    -GT_SEG_MBLIMIT(%r10), %rcx
+        movq    %rcx, GT_SEG_MAILBOX_STACK_LIMIT(%r11)
+        movl    %fs:gt_seg_nspare@tpoff, %ecx
+        cmpl    $GT_SEG_SPARES, %ecx
+        jae     .Lfull
+        movq    %r10, %fs:gt_seg_spare@tpoff(,%rcx,8)
+        incl    %ecx
+        movl    %ecx, %fs:gt_seg_nspare@tpoff
+        popq    %rcx
+.endm
 
         .text
         .globl  __morestack
         .hidden __morestack
+        // The name a program built by gt-cc exports it under, for its shared
+        // libraries (morestack_shim_x86_64.S).
+        .globl  gt_morestack
+        .type   gt_morestack,@function
+        .set    gt_morestack, __morestack
         .type   __morestack,@function
         .p2align 4
 __morestack:
         .cfi_startproc
+        .cfi_personality 0x9b, DW.ref.__gcc_personality_v0
+        .cfi_lsda 0x1b, .Lmorestack_lsda
         pushq   %rbp
         .cfi_def_cfa_offset 16
         .cfi_offset %rbp, -16
@@ -85,22 +115,15 @@ __morestack:
         movq    %r11, %rsp
         movq    8(%rbp), %r10
         incq    %r10
+.Lbody_call:
         callq   *%r10
+        // The body's return address: the GC's stack walker (gc/stackwalk.cpp)
+        // steps from the body's frame to this one's, on the first segment.
+        .globl  gt_morestack_ret
+        .hidden gt_morestack_ret
+gt_morestack_ret:
         // The body returned: rax, rdx, xmm0 and xmm1 hold its result.
-        movq    -8(%rbp), %r10
-        movq    -GT_SEG_LIMIT(%r10), %r11
-        movq    %r11, %fs:GT_SPLIT_STACK_LIMIT
-        pushq   %rcx
-        movq    %fs:gt_seg_mailbox@tpoff, %r11
-        movq    -GT_SEG_MBLIMIT(%r10), %rcx
-        movq    %rcx, GT_SEG_MAILBOX_STACK_LIMIT(%r11)
-        movl    %fs:gt_seg_nspare@tpoff, %ecx
-        cmpl    $GT_SEG_SPARES, %ecx
-        jae     .Lfull
-        movq    %r10, %fs:gt_seg_spare@tpoff(,%rcx,8)
-        incl    %ecx
-        movl    %ecx, %fs:gt_seg_nspare@tpoff
-        popq    %rcx
+        leave_segment
         .cfi_remember_state
         movq    %rbp, %rsp
         popq    %rbp
@@ -116,6 +139,16 @@ __morestack:
         addq    $1, (%rsp)
         ret
         .cfi_restore_state
+.Lunwind:
+        // An exception (or a forced unwind: pthread_exit, cancellation) left
+        // the body: this cleanup (the LSDA below) leaves the segment as a
+        // return does, then the unwinder goes on from here, still on the big
+        // segment, to the caller's frames on the first segment. rax: the
+        // exception object. rsp is 16-byte aligned, as at the call.
+        leave_segment
+        movq    %rax, %rdi
+        callq   _Unwind_Resume@PLT
+        ud2
 .Lfull:
         // Cannot happen: segment_resume leaves room for the one segment a
         // thread can bring from another executor.
@@ -137,6 +170,37 @@ __morestack:
         ud2
         .cfi_endproc
         .size   __morestack, .-__morestack
+
+// __morestack's LSDA, read by __gcc_personality_v0 (the C personality of
+// the compilers' runtime library; gt-cc links with it): one call site, the
+// call of the body, with the cleanup .Lunwind and no actions. An exception
+// from anywhere else in __morestack cannot happen.
+        .section .gcc_except_table,"a",@progbits
+        .p2align 2
+.Lmorestack_lsda:
+        .byte   0xff                            // @LPStart: the function
+        .byte   0xff                            // @TType: none
+        .byte   0x01                            // call sites: uleb128
+        .uleb128 .Lmorestack_cs_end - .Lmorestack_cs
+.Lmorestack_cs:
+        .uleb128 .Lbody_call - __morestack      // start
+        .uleb128 gt_morestack_ret - .Lbody_call // length
+        .uleb128 .Lunwind - __morestack         // landing pad
+        .uleb128 0                              // action: cleanup only
+.Lmorestack_cs_end:
+
+// The personality's address, for the pc-relative indirect encoding (0x9b)
+// of .cfi_personality; one copy per program (a COMDAT group).
+        .section .data.rel.local.DW.ref.__gcc_personality_v0,"awG",@progbits,DW.ref.__gcc_personality_v0,comdat
+        .p2align 3
+        .hidden DW.ref.__gcc_personality_v0
+        .weak   DW.ref.__gcc_personality_v0
+        .type   DW.ref.__gcc_personality_v0,@object
+        .size   DW.ref.__gcc_personality_v0, 8
+DW.ref.__gcc_personality_v0:
+        .quad   __gcc_personality_v0
+
+        .text
 
 // __morestack_non_split: what a linker that adjusts split-stack prologues
 // for calls into code compiled without the checks (lld, gold) makes such a

@@ -442,12 +442,11 @@ static Thread *spawn_on(Executor *e, void (*fn)(void *), void *arg,
   t->may_compact = attr && (attr->flags & GT_ATTR_COMPACT);
   // A small stack (segment.cpp) only for an entry function that checks the
   // split-stack limit, asked for or by default, and of the default size,
-  // which is the size of the big segments for now. Not for gt_spawn_ref's
-  // threads, which hold GC pointers: the collector's stack walker does not
-  // cross the move to a big segment.
+  // which is the size of the big segments for now. A gt_spawn_ref thread's
+  // entry function is the user's (ref_entry, which checks too, calls it).
+  const void *entry = fn == ref_entry ? arg : (const void *)fn;
   t->small = !t->may_compact && size <= stack_default_size() && e &&
-             fn != ref_entry &&
-             small_stack_for((const void *)fn, attr ? attr->flags : 0);
+             small_stack_for(entry, attr ? attr->flags : 0);
   // Above the compaction threshold, compactable threads of the default
   // size take turns on shared stacks (share.cpp).
   bool shared = t->may_compact && size <= stack_default_size() && e &&

@@ -40,12 +40,13 @@
 // plain clang -fsplit-stack) must call such code only with the segment's
 // slack or from a big segment (the contract of GT_ATTR_SMALL_STACK, gt/gt.h).
 //
+// GC-managed code runs on small stacks too: the collector's stack walker
+// crosses from a thread's big segment to its first one at __morestack's
+// frame (gc/stackwalk.cpp).
+//
 // Not yet (issue 12's note): AArch64 (LLVM has no segmented stacks there);
-// signal handlers without SA_ONSTACK run on the interrupted thread's stack;
-// the GC's stack walker does not cross segments, so a program with
-// GC-managed code gets no small stacks.
+// signal handlers without SA_ONSTACK run on the interrupted thread's stack.
 #include "executor.h"
-#include "gc/stackscan.h"
 #include "segment_abi.h"
 
 #include <cstdlib>
@@ -217,16 +218,15 @@ static bool in_split_text(const void *fn) {
 }
 
 // Whether small stacks may be given at all: the program is bound at load
-// time (bound_now), has no GC-managed code (the collector's stack walker does
-// not cross from a big segment to the first one yet), and GT_SMALL_STACKS is
-// not 0.
+// time (bound_now) and GT_SMALL_STACKS is not 0. GC-managed code may run on
+// them: the collector's stack walker crosses from a big segment to the first
+// one (gc/stackwalk.cpp).
 static bool small_stacks_usable() {
   static const bool usable = [] {
     const char *v = std::getenv("GT_SMALL_STACKS");
     if (v && *v && std::strcmp(v, "0") && std::strcmp(v, "1"))
       fatal("GT_SMALL_STACKS='%s': expected 0 or 1", v);
-    return !(v && !std::strcmp(v, "0")) && bound_now() &&
-           gc::load_stackmaps() == 0;
+    return !(v && !std::strcmp(v, "0")) && bound_now();
   }();
   return usable;
 }
@@ -396,6 +396,9 @@ __morestack_allocate_stack_space(size_t size) {
             "the function a fixed-size array",
             size);
 }
+// For shared libraries (morestack_shim_x86_64.S; gt-cc exports gt_*).
+extern "C" __attribute__((alias("__morestack_allocate_stack_space"))) void *
+gt_morestack_allocate_stack_space(size_t size);
 
 // __morestack's fatal errors, on a stack of its own with the limit cleared.
 extern "C" [[noreturn]] GT_NO_SPLIT_STACK void gt_seg_none() {

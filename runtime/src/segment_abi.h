@@ -1,5 +1,6 @@
 /* segment_abi.h: what __morestack (morestack_x86_64.S) and segment.cpp agree
- * on. Included by both, so only preprocessor definitions.
+ * on. Included by both, so preprocessor definitions (and, for C++, the
+ * symbols of the assembly).
  *
  * A big segment (a default-size stack from stacks.cpp, above its guard page)
  * keeps a header in its top bytes while a small-stack thread runs on it:
@@ -43,5 +44,12 @@
 /* gt/mailbox.h's GT_MAILBOX_STACK_LIMIT (that header is C, not assembly);
  * segment.cpp checks that they agree. */
 #define GT_SEG_MAILBOX_STACK_LIMIT 48
+
+#ifdef __cplusplus
+/* The return address of __morestack's call of a moved function's body: the
+ * GC's stack walker crosses from the big segment to the first one there
+ * (gc/stackwalk.cpp). */
+extern "C" const char gt_morestack_ret[];
+#endif
 
 #endif

@@ -74,15 +74,14 @@
 #include <stdbool.h>
 #include <swapstack/swapstack.h>
 
-/* Code compiled by gt-cc -fsplit-stack, whose calls into code that does not
- * check its stack move to a big segment (gt/gt.h, GT_SPLIT_STACK_CHECKED),
- * goes to its own section: a thread whose entry function is there gets a
- * small stack by default (GT_ATTR_SMALL_STACK, runtime/src/segment.cpp).
- * gt-cc defines __GT_SPLIT_STACK_CALLS__ when it runs split-stack-calls. Not
- * C++ with exceptions: one thrown through a moved call would unwind through
- * __morestack, which does not restore the first segment's limit yet. */
-#if defined(__GT_SPLIT_STACK_CALLS__) &&                                       \
-    !(defined(__cplusplus) && defined(__EXCEPTIONS))
+/* Code compiled by gt-cc with split stacks (its default on x86-64), whose
+ * calls into code that does not check its stack move to a big segment
+ * (gt/gt.h, GT_SPLIT_STACK_CHECKED), goes to its own section: a thread whose
+ * entry function is there gets a small stack by default (GT_ATTR_SMALL_STACK,
+ * runtime/src/segment.cpp). gt-cc defines __GT_SPLIT_STACK_CALLS__ when it
+ * runs split-stack-calls. C++ exceptions may leave a moved call: __morestack
+ * has a cleanup that puts the first segment back. */
+#if defined(__GT_SPLIT_STACK_CALLS__)
 #pragma clang section text = "gt_split_text"
 #endif
 

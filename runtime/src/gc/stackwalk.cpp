@@ -27,6 +27,18 @@
 //     check next_fp != 0, next_fp > fp                  // else fatal
 //     sp = fp + 16; fp = next_fp     // the caller's SP at its call (X86-64)
 //
+// Small-stack threads (segment.cpp) on a big segment. A thread whose
+// function moved to a big segment is suspended there, with frames on both
+// segments: the moved function's body was called by __morestack
+// (morestack_x86_64.S), whose frame stays on the first segment. The body's
+// frame record is {__morestack's FP, gt_morestack_ret}; __morestack's record
+// is {the moved function's caller's FP, an address in the moved function's
+// prologue}, and the word above it is the moved function's return address
+// into its caller. So at return address gt_morestack_ret the walk goes on
+// in the first segment's live bytes, at __morestack's frame (no slots), and
+// from there to the caller with pc = fp[2] and sp = fp + 24. A thread has at
+// most two segments, so the walk crosses at most once.
+//
 // Derived pointers, in three passes per frame (after Statepoints.rst): (1)
 // each derived slot that is not a base slot is replaced by its offset from
 // its base, (2) each distinct base slot is visited, (3) each derived slot
@@ -53,6 +65,7 @@
 #include "stackmap.h"
 
 #include "../internal.h"
+#include "../segment_abi.h"
 
 #include <cstdarg>
 #include <cstdio>
@@ -135,15 +148,30 @@ const FrameMap *classify(uintptr_t pc, unsigned depth, StackName who) {
   return m;
 }
 
-void walk(const LiveStack &s, RootVisitor &v, StackName who) {
+// The return address of __morestack's call of a moved function's body, or
+// 0 where there are no small stacks.
+uintptr_t morestack_ret() {
+#if defined(__x86_64__) && defined(GT_SPLIT_STACK_RUNTIME)
+  return reinterpret_cast<uintptr_t>(gt_morestack_ret);
+#else
+  return 0;
+#endif
+}
+
+// Walks the frames from the context at s.lo; first: the live bytes of the
+// thread's first segment when s is a big segment (null otherwise).
+void walk(LiveStack s, const LiveStack *first, RootVisitor &v, StackName who) {
   uintptr_t pc = s.word(s.lo)[0], fp = s.word(s.lo)[1];
   uintptr_t sp = s.lo + 16;
   const FrameMap *m = classify(pc, 0, who);
+  const uintptr_t moved_ret = morestack_ret();
+  bool at_morestack = false; // the frame at fp is __morestack's
   char where[320];
   for (unsigned depth = 0;; ++depth) {
     // 8, not 16: a frame record is only 8-aligned in general (AArch64's
     // preserve_most __safepoint_slow_path keeps it at 8 mod 16).
-    if (fp < sp || fp > s.hi - 16 || (fp & 7)) {
+    // __morestack's frame is read up to fp + 24.
+    if (fp < sp || fp > s.hi - (at_morestack ? 24 : 16) || (fp & 7)) {
       describe_pc(pc, where, sizeof where);
       walk_fatal(who,
                  "the frame pointer %#lx of frame %u (return address %#lx in "
@@ -160,7 +188,34 @@ void walk(const LiveStack &s, RootVisitor &v, StackName who) {
     uintptr_t next_fp = rec[0];
     if (next_fp == 0 && s.hi - fp <= kEntryFrameMax)
       return; // the entry frame (its "return address" is not one)
-    uintptr_t ret = rec[1];
+    // Above __morestack's frame record, the moved function's return address.
+    uintptr_t ret = rec[at_morestack ? 2 : 1];
+    if (moved_ret && ret == moved_ret) {
+      // The frame at fp is a moved function's body; its caller's frame is
+      // __morestack's, at next_fp on the first segment.
+      describe_pc(pc, where, sizeof where);
+      if (!first)
+        walk_fatal(who,
+                   "frame %u (FP %#lx, return address %#lx in %s) returns to "
+                   "__morestack, but the stack is not a small-stack thread's "
+                   "big segment (a thread has at most two segments)",
+                   depth, (unsigned long)fp, (unsigned long)pc, where);
+      if (next_fp < first->lo || next_fp > first->hi - 24 || (next_fp & 7))
+        walk_fatal(who,
+                   "frame %u (FP %#lx, return address %#lx in %s) returns to "
+                   "__morestack, whose frame pointer %#lx is not in the "
+                   "thread's first segment [%#lx, %#lx)",
+                   depth, (unsigned long)fp, (unsigned long)pc, where,
+                   (unsigned long)next_fp, (unsigned long)first->lo,
+                   (unsigned long)first->hi);
+      s = LiveStack{next_fp, first->hi, nullptr};
+      first = nullptr;
+      pc = ret;
+      m = nullptr; // __morestack has no slots
+      sp = fp = next_fp;
+      at_morestack = true;
+      continue;
+    }
     m = classify(ret, depth + 1, who);
     if (next_fp == 0) {
       describe_pc(pc, where, sizeof where);
@@ -181,15 +236,15 @@ void walk(const LiveStack &s, RootVisitor &v, StackName who) {
                  (unsigned long)fp);
     }
     pc = ret;
-    sp = fp + 16;
+    sp = fp + (at_morestack ? 24 : 16);
     fp = next_fp;
+    at_morestack = false;
   }
 }
 
-} // namespace
-
-void scan_stack(const void *ctx, const char *hi, char *copy, RootVisitor &v,
-                StackName who) {
+// scan_stack, for a thread on a big segment when first is not null.
+void scan_from(const void *ctx, const char *hi, char *copy,
+               const LiveStack *first, RootVisitor &v, StackName who) {
   load_stackmaps();
   LiveStack s{reinterpret_cast<uintptr_t>(ctx), reinterpret_cast<uintptr_t>(hi),
               copy};
@@ -199,7 +254,14 @@ void scan_stack(const void *ctx, const char *hi, char *copy, RootVisitor &v,
                ctx, static_cast<const void *>(hi));
   if (s.lo + 16 == s.hi) // made by llvm.newstack, never resumed: no frames
     return;
-  walk(s, v, who);
+  walk(s, first, v, who);
+}
+
+} // namespace
+
+void scan_stack(const void *ctx, const char *hi, char *copy, RootVisitor &v,
+                StackName who) {
+  scan_from(ctx, hi, copy, nullptr, v, who);
 }
 
 void scan_thread_stack(Thread *t, RootVisitor &v) {
@@ -208,6 +270,24 @@ void scan_thread_stack(Thread *t, RootVisitor &v) {
   StackName who{t, nullptr};
   char *hi = t->stack.hi();
   auto *ctx = reinterpret_cast<char *>(t->ctx);
+  if (t->small && !on_first_segment(t)) {
+    // Suspended on a big segment (segment.cpp): its frames go on in the
+    // first segment, across __morestack's frame. Small-stack threads are
+    // never compacted or shared, so both segments hold their live bytes.
+    auto *lo = reinterpret_cast<char *>(t->mb.stack_limit);
+    char *top = lo + stack_default_size();
+    if (ctx < lo || ctx >= top - GT_SEG_HEADER || t->saved)
+      walk_fatal(who,
+                 "its context %p is outside the big segment [%p, %p) its "
+                 "mailbox names%s",
+                 static_cast<void *>(ctx), static_cast<void *>(lo),
+                 static_cast<void *>(top - GT_SEG_HEADER),
+                 t->saved ? ", and its stack was saved elsewhere" : "");
+    LiveStack first{reinterpret_cast<uintptr_t>(t->stack.lo),
+                    reinterpret_cast<uintptr_t>(hi), nullptr};
+    scan_from(ctx, top - GT_SEG_HEADER, nullptr, &first, v, who);
+    return;
+  }
   if (ctx < t->stack.lo || ctx >= hi)
     walk_fatal(who,
                "its context %p is outside its stack [%p, %p): it is suspended "
