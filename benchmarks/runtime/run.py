@@ -24,12 +24,15 @@ CPUS = os.cpu_count() or 1
 ROWS = [
     ("skynet", CPUS, 1000000, 0.5),
     ("skynet", 1, 1000000, 0.5),
+    ("skynet_clang", CPUS, 1000000, 0.5),
+    ("skynet_clang", 1, 1000000, 0.5),
     ("spawn", CPUS, 100000, None),
     ("yield", 1, 1000000, None),
     ("chanpp", CPUS, 200000, None),
     ("chanpp", 1, 200000, None),
     ("memory", CPUS, 1000000, None),
     ("memory_compact", CPUS, 1000000, None),
+    ("memory_clang", CPUS, 1000000, None),
     ("memory_small", CPUS, 1000000, None),
     ("park", CPUS, 1000000, 0.5),
     ("wake", CPUS, 1000000, 0.5),
@@ -37,15 +40,14 @@ ROWS = [
     ("wake", 1, 1000000, 0.5),
     ("park_compact", CPUS, 1000000, 0.5),
     ("wake_compact", CPUS, 1000000, 0.5),
+    ("park_clang", CPUS, 1000000, 0.5),
+    ("wake_clang", CPUS, 1000000, 0.5),
+    ("park_clang", 1, 1000000, 0.5),
+    ("wake_clang", 1, 1000000, 0.5),
     ("park_small", CPUS, 1000000, 0.5),
     ("wake_small", CPUS, 1000000, 0.5),
     ("park_small", 1, 1000000, 0.5),
     ("wake_small", 1, 1000000, 0.5),
-    ("memory_cc", CPUS, 1000000, None),
-    ("park_cc", CPUS, 1000000, 0.5),
-    ("wake_cc", CPUS, 1000000, 0.5),
-    ("park_cc", 1, 1000000, 0.5),
-    ("wake_cc", 1, 1000000, 0.5),
     ("idle", CPUS, 1, None),
     ("idle", 1, 1, None),
     # Last: 10M parked threads leave the kernel reclaiming gigabytes for a
@@ -53,17 +55,21 @@ ROWS = [
     # 20.6 s right after them).
     ("memory", CPUS, 10000000, None),
     ("memory_compact", CPUS, 10000000, None),
+    ("memory_clang", CPUS, 10000000, None),
     ("memory_small", CPUS, 10000000, None),
-    ("memory_cc", CPUS, 10000000, None),
 ]
-# gt's *_compact and *_small rows (threads spawned with GT_ATTR_COMPACT or
-# GT_ATTR_SMALL_STACK) and *_cc rows (gt-bench-cc: the same program compiled
-# by gt-cc -fsplit-stack, default spawn options) are compared with the peers'
-# plain benchmark.
+# gt's program is gt-bench-cc, the benchmark built the way the README builds
+# programs (through gt-cc, whose defaults include split stacks on x86-64),
+# where it exists, else gt-bench. *_compact rows: threads spawned with
+# GT_ATTR_COMPACT. *_clang rows: gt-bench, the same source built by plain
+# clang++ (with -fsplit-stack, as the runtime) and default spawn options;
+# *_small rows: gt-bench with GT_ATTR_SMALL_STACK (the opt-in for such
+# code). All are compared with the peers' plain benchmark.
 PEER_BENCH = {"memory_compact": "memory", "park_compact": "park",
               "wake_compact": "wake", "memory_small": "memory",
               "park_small": "park", "wake_small": "wake",
-              "memory_cc": "memory", "park_cc": "park", "wake_cc": "wake"}
+              "memory_clang": "memory", "park_clang": "park",
+              "wake_clang": "wake", "skynet_clang": "skynet"}
 # Results a program prints as the second result of another run: "park" prints
 # the park and the wake times of one run.
 PROGRAM_BENCH = {"wake": "park", "wake_compact": "park_compact",
@@ -122,7 +128,11 @@ def main():
     env = dict(os.environ, GO111MODULE="off", GOCACHE=os.path.join(out, "gocache"))
     subprocess.run(["go", "build", "-o", go_bin, os.path.join(HERE, "peers", "bench.go")],
                    check=True, env=env)
-    progs = [("gt", os.path.join(out, "gt-bench")), ("Go", go_bin),
+    gt_plain = os.path.join(out, "gt-bench")
+    gt_default = os.path.join(out, "gt-bench-cc")
+    if not os.path.exists(gt_default):  # built on x86-64 (split stacks) only
+        gt_default = gt_plain
+    progs = [("gt", gt_default), ("Go", go_bin),
              ("Boost.Fiber", os.path.join(out, "peer-boost-fiber"))]
     print(f"{'benchmark':14} {'exec':>4} {'threads':>9}  " +
           "".join(f"{name:>14}" for name, _ in progs) + f"  {'gt/Go':>6}  target")
@@ -141,12 +151,11 @@ def main():
             run_bench = bench if name == "gt" else PEER_BENCH.get(bench, bench)
             key = (name, run_bench)
             want = run_bench
-            if name == "gt" and bench.endswith("_cc"):
-                prog, run_bench = prog + "-cc", PEER_BENCH[bench]
+            if name == "gt" and bench.endswith("_clang"):
+                prog, run_bench = gt_plain, PEER_BENCH[bench]
                 want = run_bench
-                if not os.path.exists(prog):  # x86-64 only (split stacks)
-                    values[name] = "n/a"
-                    continue
+            elif name == "gt" and bench.endswith("_small"):
+                prog = gt_plain
             if bench.startswith("memory") and key in per_thread and n > 1000000:
                 need = per_thread[key] * n * 1.2
                 if need > mem_available():
@@ -154,7 +163,7 @@ def main():
                     continue
             # Boost.Fiber's skynet with one thread keeps the whole tree of
             # 128 KiB stacks alive (10 GB): too slow and big to be useful.
-            if name == "Boost.Fiber" and bench == "skynet" and execs == 1:
+            if name == "Boost.Fiber" and run_bench == "skynet" and execs == 1:
                 values[name] = "skip"
                 continue
             if (name == "Boost.Fiber" and run_bench in ("park", "wake") and
@@ -187,16 +196,17 @@ def main():
         if bench == "memory_compact" and isinstance(gt, float):
             verdict = (f"<= {MEMORY_TARGET} B: "
                        f"{'met' if gt <= MEMORY_TARGET else 'NOT met'}")
-        elif bench in ("memory", "memory_small", "memory_cc") and isinstance(gt, float):
+        elif bench in ("memory", "memory_small", "memory_clang") and isinstance(gt, float):
             verdict = (f"<= Go: {'met' if ratio and gt <= go else 'NOT met'}"
                        if ratio else "<= Go: no Go figure")
         print(f"{bench:14} {execs:>4} {n:>9}  {cells}  {ratio:>6}  {verdict}  ({unit})")
     print(f"machine: {CPUS} CPUs; values: skynet ms, spawn ns/thread, yield ns/yield, "
           "chanpp ns/roundtrip, memory resident bytes/parked thread, park/wake ms "
           "(spawn and park all / close and finish all), idle CPU ms per s; "
-          "*_compact, *_small: gt threads spawned with GT_ATTR_COMPACT or "
-          "GT_ATTR_SMALL_STACK; *_cc: gt-bench compiled by gt-cc -fsplit-stack, "
-          "default spawn options (peers: plain)")
+          f"gt: {os.path.basename(gt_default)} (built through gt-cc, default "
+          "spawn options); *_compact: its threads spawned with GT_ATTR_COMPACT; "
+          "*_clang: gt-bench (plain clang++ -fsplit-stack), default options; "
+          "*_small: gt-bench with GT_ATTR_SMALL_STACK (peers: plain)")
     return 1 if failed else 0
 
 

@@ -88,30 +88,36 @@ __morestack:
         movq    %fs:GT_SPLIT_STACK_LIMIT, %r11
         movq    %r11, -GT_SEG_LIMIT(%r10)
         movq    $0, %fs:GT_SPLIT_STACK_LIMIT
-        // Onto the big segment; free four registers to copy with.
+        // Onto the big segment (its header's scratch words), and the
+        // mailbox's stack_limit to the segment's bottom.
         leaq    -GT_SEG_SCRATCH(%r10), %rsp
         pushq   %rax
+        movq    %fs:gt_seg_mailbox@tpoff, %r11
+        movq    GT_SEG_MAILBOX_STACK_LIMIT(%r11), %rax
+        movq    %rax, -GT_SEG_MBLIMIT(%r10)
+        movq    -GT_SEG_LO(%r10), %rax
+        movq    %rax, GT_SEG_MAILBOX_STACK_LIMIT(%r11)
+        popq    %rax
+        // The body's stack pointer: below the header, room for the stack
+        // arguments, 16-byte aligned as at a call.
+        leaq    -GT_SEG_HEADER(%r10), %r11
+        subq    -GT_SEG_ARGS(%r10), %r11
+        andq    $-16, %r11
+        cmpq    $0, -GT_SEG_ARGS(%r10)
+        je      .Lcall                          // most calls have none
+        // Copy the stack arguments with three registers freed (the scratch
+        // words are above the copy).
         pushq   %rdi
         pushq   %rsi
         pushq   %rcx
-        movq    %fs:gt_seg_mailbox@tpoff, %rax
-        movq    GT_SEG_MAILBOX_STACK_LIMIT(%rax), %rcx
-        movq    %rcx, -GT_SEG_MBLIMIT(%r10)
-        movq    -GT_SEG_LO(%r10), %rcx
-        movq    %rcx, GT_SEG_MAILBOX_STACK_LIMIT(%rax)
-        // Copy the stack arguments, 16-byte aligned as at a call.
         movq    -GT_SEG_ARGS(%r10), %rcx
         leaq    24(%rbp), %rsi
-        leaq    -GT_SEG_HEADER(%r10), %rdi
-        subq    %rcx, %rdi
-        andq    $-16, %rdi
-        movq    %rdi, %r11
-        cld
-        rep movsb
+        movq    %r11, %rdi
+        rep movsb                               // DF is clear at a call
         popq    %rcx
         popq    %rsi
         popq    %rdi
-        popq    %rax
+.Lcall:
         movq    %r11, %rsp
         movq    8(%rbp), %r10
         incq    %r10

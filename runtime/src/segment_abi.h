@@ -26,7 +26,7 @@
 #define GT_SEG_LIMIT 16
 #define GT_SEG_MBLIMIT 24
 #define GT_SEG_ARGS 32
-#define GT_SEG_SCRATCH 32 /* rsp after the switch: four registers below */
+#define GT_SEG_SCRATCH 32 /* rsp after the switch: up to four words below */
 #define GT_SEG_HEADER 64  /* arguments are copied below this */
 #define GT_SEG_SPARES 4
 

@@ -14,6 +14,9 @@
  *     segment (it moved), and plain_deep's 3,000-byte frame fits;
  *   - snprintf with floating-point conversions (glibc's vfprintf needs
  *     kilobytes), whose text must equal the one made on the main thread;
+ *   - a function with a 6,000-byte variable-length array (left unchecked
+ *     by split-stack-calls, so the call moves and the array lies off the
+ *     first segment);
  *   - a vararg function of its own (split stacks do not support them: it
  *     runs unchecked, and calls to it move), qsort with a comparator of its
  *     own (checked code called back from unchecked code), strtod through a
@@ -54,7 +57,7 @@ long plain_deep(int n);
 struct job {
   int id;
   int started_small, moved, back_small, ran;
-  int sum, sorted;
+  int sum, sorted, vla;
   long deep;
   double parsed;
   char text[96];
@@ -65,6 +68,14 @@ static gt_chan_t *gate;
 static int arrived; /* threads that made their calls, about to park */
 static int no_small; /* GT_SMALL_STACKS=0 */
 static double (*volatile parse)(const char *, char **) = strtod;
+
+/* What vla_sum(n) returns: the sum of (char)i for i < n. */
+static long vla_want(int n) {
+  long s = 0;
+  for (int i = 0; i < n; ++i)
+    s += (char)i;
+  return s;
+}
 
 /* Whether the frame at `fp` is on the first segment of the running thread:
  * the mailbox's stack_limit is the bottom of the segment it runs on. */
@@ -92,6 +103,20 @@ static int sum_ints(int n, ...) {
   return s;
 }
 
+/* A variable-length array: split-stack-calls leaves the function unchecked
+ * (its allocation would otherwise need __morestack_allocate_stack_space), so
+ * the call to it moves, and the array lies off the first segment. */
+__attribute__((noinline)) static long vla_sum(int n, int *off_first) {
+  volatile char buf[n];
+  for (int i = 0; i < n; ++i)
+    buf[i] = (char)i;
+  long s = 0;
+  for (int i = 0; i < n; ++i)
+    s += buf[i];
+  *off_first = !on_first_segment((uintptr_t)&buf[0]);
+  return s;
+}
+
 static int compare(const void *a, const void *b) {
   int x = *(const int *)a, y = *(const int *)b;
   return (x > y) - (x < y);
@@ -113,6 +138,10 @@ static void worker(void *arg) {
   for (int i = 1; i < 24; ++i)
     j->sorted &= v[i - 1] <= v[i];
   j->parsed = parse("2.5", NULL);
+  int vla_off_first;
+  j->vla = vla_sum(6000 + j->id % 100, &vla_off_first) ==
+               vla_want(6000 + j->id % 100) &&
+           (vla_off_first || !kSegmented || no_small);
   j->back_small = on_first_segment((uintptr_t)__builtin_frame_address(0)) &&
                   gt_self_mailbox()->stack_limit == first;
   __atomic_fetch_add(&arrived, 1, __ATOMIC_RELEASE);
@@ -151,13 +180,13 @@ static void main_thread(void *arg) {
     format(want, sizeof want, i);
     long deep = plain_deep(i);
     if (strcmp(j->text, want) || j->sum != i + 6 || !j->sorted ||
-        j->parsed != 2.5 || j->deep != deep || j->ran != 1) {
+        j->parsed != 2.5 || j->deep != deep || !j->vla || j->ran != 1) {
       if (bad++ < 5)
         fprintf(stderr,
                 "thread %d: text '%s' (want '%s'), sum %d, sorted %d, "
-                "parsed %g, deep %ld (want %ld), ran %d\n",
+                "parsed %g, deep %ld (want %ld), vla %d, ran %d\n",
                 i, j->text, want, j->sum, j->sorted, j->parsed, j->deep, deep,
-                j->ran);
+                j->vla, j->ran);
     }
     started_small += j->started_small;
     moved += j->moved;
