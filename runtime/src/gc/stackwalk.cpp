@@ -193,7 +193,9 @@ void walk(LiveStack s, const LiveStack *first, RootVisitor &v, StackName who) {
     if (moved_ret && ret == moved_ret) {
       // The frame at fp is a moved function's body; its caller's frame is
       // __morestack's, at next_fp on the first segment.
-      describe_pc(pc, where, sizeof where);
+      if (!first || next_fp < first->lo || next_fp > first->hi - 24 ||
+          (next_fp & 7))
+        describe_pc(pc, where, sizeof where);
       if (!first)
         walk_fatal(who,
                    "frame %u (FP %#lx, return address %#lx in %s) returns to "
