@@ -101,18 +101,29 @@ def clang_flags(runtime_include, hooks=True, split_stack_calls=False):
     that may start on small stacks)."""
     flags = ["-O2", "-Xclang", "-disable-llvm-passes",
              "-fno-omit-frame-pointer", "-I", runtime_include]
-    if split_stack_calls:
-        flags += ["-D__GT_SPLIT_STACK_CALLS__=1"]
+    flags += split_stack_defines(split_stack_calls)
     if hooks:
         flags += ["-include", "gt/hooks.h"]
     return flags
 
 
+def split_stack_defines(split_stack_calls):
+    """The preprocessor flags that tell gt/hooks.h whether split-stack-calls
+    runs (also for gt-cc -E)."""
+    return ["-D__GT_SPLIT_STACK_CALLS__=1"] if split_stack_calls else []
+
+
+def _arch(triple):
+    arch = triple.split("-")[0]
+    return {"arm64": "aarch64", "amd64": "x86_64"}.get(arch, arch)
+
+
 def mailbox_attr(triple):
     """The llc -mattr that reserves the mailbox register, or None."""
-    arch = triple.split("-")[0]
-    if arch in ("aarch64", "arm64"):
-        return "+reserve-x28"
-    if arch in ("x86_64", "amd64"):
-        return "+reserve-r14"
-    return None
+    return {"aarch64": "+reserve-x28",
+            "x86_64": "+reserve-r14"}.get(_arch(triple))
+
+
+def has_split_stack(triple):
+    """Whether the fork has segmented-stack prologues for the target."""
+    return _arch(triple) == "x86_64"
