@@ -230,9 +230,10 @@ void stack_free(Executor *e, const Stack &s);
 void stacks_install_overflow_handler();
 void stacks_executor_init(); // the executor thread's alternate signal stack
 void stacks_executor_fini();
-size_t stack_default_size();
+// Both unchecked: the overflow handler calls them (running_segment).
+GT_NO_SPLIT_STACK size_t stack_default_size();
 void stack_set_default_size(size_t size);
-unsigned stack_class_of(size_t size); // Stack::cls of a pooled stack
+GT_NO_SPLIT_STACK unsigned stack_class_of(size_t size); // Stack::cls
 
 // segment.cpp: small-stack threads.
 // Whether a thread whose entry is fn gets a small stack: asked for
@@ -242,7 +243,18 @@ unsigned stack_class_of(size_t size); // Stack::cls of a pooled stack
 bool small_stack_for(const void *fn, unsigned attr_flags);
 bool small_stack_alloc(Executor *e, Stack *out);
 void small_stack_free(Executor *e, const Stack &s);
-void small_stack_check(const Thread *t); // after it switched back
+// The lowest word of a first segment: code that runs without checks and
+// overruns the slack (see the contract in gt/gt.h) likely overwrites it.
+inline uintptr_t canary_of(const char *lo) {
+  return (uintptr_t)lo ^ 0x5a17c0ffee5a17c0ull;
+}
+[[noreturn]] void small_stack_overrun(const Thread *t);
+// After a small-stack thread switched back: inline, it runs at every switch.
+inline void small_stack_check(const Thread *t) {
+  if (*reinterpret_cast<const uintptr_t *>(t->stack.lo) !=
+      canary_of(t->stack.lo)) [[unlikely]]
+    small_stack_overrun(t);
+}
 bool small_prepare_wanted();
 void small_prepare(); // carve and touch first segments ahead (idle executors)
 // segment_resume is the last call before a small-stack thread is resumed (it
@@ -256,6 +268,16 @@ void segment_executor_fini(Executor *e);
 // is on. Unchecked and inline: the overflow handler uses it.
 GT_NO_SPLIT_STACK inline bool on_first_segment(const Thread *t) {
   return t->mb.stack_limit == (uintptr_t)t->stack.lo;
+}
+// The stack a thread runs (or was suspended) on: its own, or the big segment
+// a small-stack thread moved to (a default-size stack of stacks.cpp's, whose
+// bottom the mailbox's stack_limit holds). The one answer for the overflow
+// handler, the GC's stack walker and thread exit.
+GT_NO_SPLIT_STACK inline Stack running_segment(const Thread *t) {
+  if (!t->small || on_first_segment(t))
+    return t->stack;
+  return Stack{reinterpret_cast<char *>(t->mb.stack_limit),
+               stack_default_size(), stack_class_of(stack_default_size())};
 }
 
 // The split-stack limit of the running OS thread (%fs:0x70 on x86-64, where

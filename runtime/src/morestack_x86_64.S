@@ -33,15 +33,15 @@
         movq    -GT_SEG_LIMIT(%r10), %r11
         movq    %r11, %fs:GT_SPLIT_STACK_LIMIT
         pushq   %rcx
-        movq    %fs:gt_seg_mailbox@tpoff, %r11
+        movq    %fs:gt_seg@tpoff+GT_SEG_STATE_MAILBOX, %r11
         movq    -GT_SEG_MBLIMIT(%r10), %rcx
         movq    %rcx, GT_SEG_MAILBOX_STACK_LIMIT(%r11)
-        movl    %fs:gt_seg_nspare@tpoff, %ecx
+        movl    %fs:gt_seg@tpoff+GT_SEG_STATE_NSPARE, %ecx
         cmpl    $GT_SEG_SPARES, %ecx
         jae     .Lfull
-        movq    %r10, %fs:gt_seg_spare@tpoff(,%rcx,8)
+        movq    %r10, %fs:gt_seg@tpoff+GT_SEG_STATE_SPARE(,%rcx,8)
         incl    %ecx
-        movl    %ecx, %fs:gt_seg_nspare@tpoff
+        movl    %ecx, %fs:gt_seg@tpoff+GT_SEG_STATE_NSPARE
         popq    %rcx
 .endm
 
@@ -77,12 +77,12 @@ __morestack:
         cmpq    %r10, %rsp
         jae     .Lelsewhere
         // Take a spare big segment (segment_resume keeps one for us).
-        movl    %fs:gt_seg_nspare@tpoff, %r10d
+        movl    %fs:gt_seg@tpoff+GT_SEG_STATE_NSPARE, %r10d
         testl   %r10d, %r10d
         jz      .Lnone
         decl    %r10d
-        movl    %r10d, %fs:gt_seg_nspare@tpoff
-        movq    %fs:gt_seg_spare@tpoff(,%r10,8), %r10
+        movl    %r10d, %fs:gt_seg@tpoff+GT_SEG_STATE_NSPARE
+        movq    %fs:gt_seg@tpoff+GT_SEG_STATE_SPARE(,%r10,8), %r10
         pushq   %r10                            // [rbp-8]: the segment's top
         movq    %r11, -GT_SEG_ARGS(%r10)
         movq    %fs:GT_SPLIT_STACK_LIMIT, %r11
@@ -92,7 +92,7 @@ __morestack:
         // mailbox's stack_limit to the segment's bottom.
         leaq    -GT_SEG_SCRATCH(%r10), %rsp
         pushq   %rax
-        movq    %fs:gt_seg_mailbox@tpoff, %r11
+        movq    %fs:gt_seg@tpoff+GT_SEG_STATE_MAILBOX, %r11
         movq    GT_SEG_MAILBOX_STACK_LIMIT(%r11), %rax
         movq    %rax, -GT_SEG_MBLIMIT(%r10)
         movq    -GT_SEG_LO(%r10), %rax

@@ -55,13 +55,9 @@
 #include <link.h>
 #include <sys/mman.h>
 
-extern "C" {
 // The executor's spare big segments (their tops) and the mailbox of the
 // small-stack thread it runs; read and written by __morestack.
-__thread uintptr_t gt_seg_spare[GT_SEG_SPARES];
-__thread uint32_t gt_seg_nspare;
-__thread gt_mailbox *gt_seg_mailbox;
-}
+__thread GtSegState gt_seg;
 
 namespace gt {
 
@@ -74,7 +70,7 @@ constexpr size_t kRegion = 1 << 20;
 constexpr uint32_t kCarve = 64; // first segments carved at a time
 // Spares kept: at least one (a thread that needs a big segment finds one
 // without allocating on its small stack), at most two, which leaves room in
-// gt_seg_spare for the segment a thread brings back from another executor.
+// gt_seg.spare for the segment a thread brings back from another executor.
 constexpr uint32_t kSparesMin = 1, kSparesMax = 2;
 static_assert(kSparesMax < GT_SEG_SPARES);
 
@@ -114,15 +110,14 @@ constexpr size_t kPreparedMax = 4096;
 std::atomic<bool> prepare_wanted{false};
 
 // Called with pool.lk held: n free segments into out, prepared or freed
-// ones first; *carved tells whether some had to be carved now.
-uint32_t pool_take(char **out, uint32_t n, bool *carved) {
+// ones first, then *carved ones carved now (the last *carved of the result;
+// their canaries are not written yet).
+uint32_t pool_take(char **out, uint32_t n, uint32_t *carved) {
   uint32_t k = 0;
   while (k < n && pool.nfree)
     out[k++] = pool.free[--pool.nfree];
-  *carved = k < n;
-  if (*carved)
-    k += pool_carve(out + k, n - k);
-  return k;
+  *carved = k < n ? pool_carve(out + k, n - k) : 0;
+  return k + *carved;
 }
 
 void pool_put(char *const *segs, uint32_t n) {
@@ -161,11 +156,6 @@ void segment_release(Executor *e, uintptr_t top) {
                     reinterpret_cast<uintptr_t *>(top)[-GT_SEG_LO / 8])));
 }
 
-// The lowest word of a first segment: code that runs without checks and
-// overruns the slack (see the contract in gt/gt.h) likely overwrites it.
-uintptr_t canary_of(const char *lo) {
-  return (uintptr_t)lo ^ 0x5a17c0ffee5a17c0ull;
-}
 } // namespace
 
 #if defined(__x86_64__) && defined(GT_SPLIT_STACK_RUNTIME)
@@ -267,7 +257,15 @@ bool small_stack_for(const void *fn, unsigned flags) {
     return false;
   if (!(flags & GT_ATTR_SMALL_STACK) && !in_split_text(fn))
     return false;
-  return small_stacks_usable() && split_stack_checked(fn);
+  // Programs spawn the same few entry functions again and again: remember
+  // the last one that qualified rather than read its prologue every time.
+  alignas(64) static std::atomic<const void *> last_checked{nullptr};
+  if (fn == last_checked.load(std::memory_order_relaxed))
+    return true;
+  if (!small_stacks_usable() || !split_stack_checked(fn))
+    return false;
+  last_checked.store(fn, std::memory_order_relaxed);
+  return true;
 #else
   (void)fn, (void)flags;
   return false;
@@ -290,12 +288,20 @@ void small_prepare() {
     prepare_wanted.store(false, std::memory_order_relaxed);
 }
 
+// Every free first segment holds its canary: written when it was carved
+// (small_prepare, small_stack_alloc), checked each time its thread switched
+// back (small_stack_check), last when the thread exited, and nothing writes a
+// free segment. So a segment is not written when it is taken again: its
+// thread's first write below the top frames would otherwise be that cold
+// line (3.7% of skynet's profile).
 bool small_stack_alloc(Executor *e, Stack *out) {
   if (!e->nsmall) {
-    bool carved;
+    uint32_t carved;
     pool.lk.lock();
     e->nsmall = pool_take(e->small, kCarve, &carved);
     pool.lk.unlock();
+    for (uint32_t i = e->nsmall - carved; i < e->nsmall; ++i)
+      *reinterpret_cast<uintptr_t *>(e->small[i]) = canary_of(e->small[i]);
     // A burst: have an idle executor prepare more (small_prepare).
     if (carved && sched.n > 1) {
       prepare_wanted.store(true, std::memory_order_relaxed);
@@ -305,7 +311,6 @@ bool small_stack_alloc(Executor *e, Stack *out) {
       return false;
   }
   *out = Stack{e->small[--e->nsmall], kSmall, kSmallClass};
-  *reinterpret_cast<uintptr_t *>(out->lo) = canary_of(out->lo);
   return true;
 }
 
@@ -322,12 +327,10 @@ bool small_stack_alloc(Executor *e, Stack *out) {
         t ? static_cast<void *>(t->stack.lo) : nullptr, detail);
 }
 
-void small_stack_check(const Thread *t) {
-  if (*reinterpret_cast<const uintptr_t *>(t->stack.lo) !=
-      canary_of(t->stack.lo))
-    overrun(t, " that needed more than " GT_SEG_STR(
-                   GT_SEG_SLACK) " bytes; "
-                                 "neighbouring stacks may be damaged");
+void small_stack_overrun(const Thread *t) {
+  overrun(t, " that needed more than " GT_SEG_STR(
+                 GT_SEG_SLACK) " bytes; "
+                               "neighbouring stacks may be damaged");
 }
 
 void small_stack_free(Executor *e, const Stack &s) {
@@ -348,8 +351,11 @@ void small_stack_free(Executor *e, const Stack &s) {
   e->small[e->nsmall++] = one;
 }
 
-void segment_resume(Executor *e, Thread *t) {
-  while (gt_seg_nspare < kSparesMin) {
+// The spares between kSparesMin and kSparesMax again (a thread brought one
+// back from another executor, or took one with it).
+[[gnu::noinline]] static void spares_refill(Executor *e, Thread *t) {
+  GtSegState &seg = gt_seg;
+  while (seg.nspare < kSparesMin) {
     Stack s;
     if (!stack_alloc(e, stack_default_size(), &s))
       fatal("green thread %llu: cannot allocate a %zu-byte stack segment: "
@@ -357,25 +363,36 @@ void segment_resume(Executor *e, Thread *t) {
             (unsigned long long)t->id, stack_default_size());
     uintptr_t top = top_of(s);
     reinterpret_cast<uintptr_t *>(top)[-GT_SEG_LO / 8] = (uintptr_t)s.lo;
-    gt_seg_spare[gt_seg_nspare++] = top;
+    seg.spare[seg.nspare++] = top;
   }
-  while (gt_seg_nspare > kSparesMax)
-    segment_release(e, gt_seg_spare[--gt_seg_nspare]);
-  gt_seg_mailbox = &t->mb;
+  while (seg.nspare > kSparesMax)
+    segment_release(e, seg.spare[--seg.nspare]);
+}
+
+void segment_resume(Executor *e, Thread *t) {
+  // One computation of the thread-local address (segment_abi.h): through
+  // the runtime's safe-TLS accessors each use would be a call.
+  GtSegState *seg = &gt_seg;
+  if (seg->nspare < kSparesMin || seg->nspare > kSparesMax) {
+    spares_refill(e, t);
+    seg = &gt_seg;
+  }
+  seg->mailbox = &t->mb;
   split_stack_limit_set(on_first_segment(t) ? small_stack_limit(t) : 0);
 }
 
 void small_thread_exited(Executor *e, Thread *t) {
   // Exited from a big segment (gt_exit deep in a call): that one too.
   if (!on_first_segment(t))
-    stack_free(e, big_segment_at(reinterpret_cast<char *>(t->mb.stack_limit)));
+    stack_free(e, running_segment(t));
   small_stack_free(e, t->stack);
 }
 
 void segment_executor_fini(Executor *e) {
-  while (gt_seg_nspare)
-    segment_release(e, gt_seg_spare[--gt_seg_nspare]);
-  gt_seg_mailbox = nullptr;
+  GtSegState &seg = gt_seg;
+  while (seg.nspare)
+    segment_release(e, seg.spare[--seg.nspare]);
+  seg.mailbox = nullptr;
   if (e && e->nsmall) {
     pool_put(e->small, e->nsmall);
     e->nsmall = 0;

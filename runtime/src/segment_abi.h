@@ -13,11 +13,17 @@
  *   top - GT_SEG_SCRATCH .. top - GT_SEG_HEADER: registers saved while the
  *                        arguments are copied
  *
- * The executor's spare big segments are the tops in gt_seg_spare[0,
- * gt_seg_nspare) (thread-local, so __morestack reaches them with one
- * %fs-relative load); gt_seg_mailbox is the mailbox of the small-stack thread
- * the executor runs (the mailbox register cannot be trusted there: code
- * compiled without the register reserved may run on a green thread).
+ * The executor's segment state is one thread-local struct, gt_seg (so
+ * __morestack reaches each field with one %fs-relative access, and the
+ * scheduler with one address computation):
+ *
+ *   GT_SEG_STATE_SPARE    uintptr_t[GT_SEG_SPARES]: the tops of the spare big
+ *                         segments, [0, nspare) in use
+ *   GT_SEG_STATE_NSPARE   uint32_t: how many
+ *   GT_SEG_STATE_MAILBOX  the mailbox of the small-stack thread the executor
+ *                         runs (the mailbox register cannot be trusted there:
+ *                         code compiled without the register reserved may run
+ *                         on a green thread)
  */
 #ifndef GT_SEGMENT_ABI_H
 #define GT_SEGMENT_ABI_H
@@ -29,6 +35,9 @@
 #define GT_SEG_SCRATCH 32 /* rsp after the switch: up to four words below */
 #define GT_SEG_HEADER 64  /* arguments are copied below this */
 #define GT_SEG_SPARES 4
+#define GT_SEG_STATE_SPARE 0
+#define GT_SEG_STATE_NSPARE 32
+#define GT_SEG_STATE_MAILBOX 40
 
 /* A first segment's size, and the slack below the limit (segment.cpp). */
 #define GT_SEG_SMALL 1024
@@ -46,6 +55,20 @@
 #define GT_SEG_MAILBOX_STACK_LIMIT 48
 
 #ifdef __cplusplus
+#include <cstddef>
+#include <cstdint>
+
+struct gt_mailbox;
+struct GtSegState {
+  uintptr_t spare[GT_SEG_SPARES];
+  uint32_t nspare;
+  gt_mailbox *mailbox;
+};
+static_assert(offsetof(GtSegState, spare) == GT_SEG_STATE_SPARE);
+static_assert(offsetof(GtSegState, nspare) == GT_SEG_STATE_NSPARE);
+static_assert(offsetof(GtSegState, mailbox) == GT_SEG_STATE_MAILBOX);
+extern "C" __thread GtSegState gt_seg;
+
 /* The return address of __morestack's call of a moved function's body: the
  * GC's stack walker crosses from the big segment to the first one there
  * (gc/stackwalk.cpp). */

@@ -609,9 +609,9 @@ GT_NO_SPLIT_STACK void on_fault(int sig, siginfo_t *info, void *uctx) {
   if (t && t->stack.lo) {
     // A small-stack thread may run on a big segment (segment.cpp): the
     // mailbox has the bottom of the one it is on.
-    uintptr_t lo = t->small ? t->mb.stack_limit : (uintptr_t)t->stack.lo;
-    size_t size =
-        t->small && !on_first_segment(t) ? stack_default_size() : t->stack.size;
+    Stack on = running_segment(t);
+    uintptr_t lo = (uintptr_t)on.lo;
+    size_t size = on.size;
     uintptr_t addr = (uintptr_t)info->si_addr;
     uintptr_t sp = stack_pointer(uctx);
     bool in_guard = addr < lo && addr >= lo - page_size;

@@ -276,8 +276,8 @@ void scan_thread_stack(Thread *t, RootVisitor &v) {
     // Suspended on a big segment (segment.cpp): its frames go on in the
     // first segment, across __morestack's frame. Small-stack threads are
     // never compacted or shared, so both segments hold their live bytes.
-    auto *lo = reinterpret_cast<char *>(t->mb.stack_limit);
-    char *top = lo + stack_default_size();
+    Stack big = running_segment(t);
+    char *lo = big.lo, *top = big.hi();
     if (ctx < lo || ctx >= top - GT_SEG_HEADER || t->saved)
       walk_fatal(who,
                  "its context %p is outside the big segment [%p, %p) its "
