@@ -111,10 +111,8 @@ using namespace gt;
 
 extern "C" {
 
-// Unchecked, as gt_gc_wlog_flush: a split-stack prologue would clobber r10,
-// which preserve_most callers keep.
-__attribute__((preserve_most)) GT_NO_SPLIT_STACK void
-__safepoint_slow_path(void) noexcept {
+// The body of __safepoint_slow_path: an ordinary, checked function.
+[[gnu::noinline]] static void safepoint_slow(void) noexcept {
   Thread *t = current_thread();
   if (!t || ss_mailbox() != reinterpret_cast<uintptr_t>(&t->mb))
     fatal("safepoint poll with a mailbox register (%#lx) that is not the "
@@ -133,6 +131,14 @@ __safepoint_slow_path(void) noexcept {
     gc_torture_poll(t);
   if (was & GT_SIGNAL_PREEMPT)
     switch_out(current_executor(), kYield);
+}
+
+// Unchecked (gt/hooks.h): a split-stack prologue would clobber r10 (x9, x10),
+// which preserve_most callers keep. Its frame is the registers it saves
+// around the call, within a small stack's slack; the body checks.
+__attribute__((preserve_most)) GT_NO_SPLIT_STACK void
+__safepoint_slow_path(void) noexcept {
+  safepoint_slow();
 }
 
 void gt_preempt(gt_thread_t h) {

@@ -92,8 +92,15 @@ extern "C" {
 /* The poll's slow path (runtime/src/preempt.cpp): yields, or stops for a
  * collection, and returns when the thread may go on. The pipeline deletes
  * hooks nothing called (strip-gc-hooks), so only objects that poll or
- * allocate reference the slow paths. */
-__attribute__((preserve_most)) GT_SPLIT_STACK_CHECKED void
+ * allocate reference the slow paths.
+ * Both preserve_most slow paths are declared no_split_stack here, at their
+ * first declaration: clang keeps "split-stack" on a no_split_stack definition
+ * whose function was referenced before (the hooks below call them), and a
+ * split-stack check would clobber registers that preserve_most callers keep
+ * (r10; x9 and x10). The runtime's definitions are small wrappers that fit
+ * in a small stack's slack and call checked code. */
+__attribute__((preserve_most)) __attribute__((no_split_stack))
+GT_SPLIT_STACK_CHECKED void
 __safepoint_slow_path(void) SS_NOEXCEPT;
 
 static __attribute__((used)) void gt_hook_safepoint_poll(void) SS_NOEXCEPT
@@ -220,7 +227,8 @@ typedef struct gt_wlog_entry {
  * split between two intervals with one set of entries, and the pointers
  * would need relocating.) preserve_most, as the poll's slow path: the code
  * around it keeps its values in registers. */
-__attribute__((preserve_most)) GT_SPLIT_STACK_CHECKED void
+__attribute__((preserve_most)) __attribute__((no_split_stack))
+GT_SPLIT_STACK_CHECKED void
 gt_gc_wlog_flush(size_t need) SS_NOEXCEPT;
 /* Tests: log the current thread's writes into buf (n entries; each time the
  * compiler needs more room than is left, gt_gc_wlog_flush counts a flush and

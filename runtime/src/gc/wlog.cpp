@@ -470,10 +470,8 @@ void wlog_run_end() {
 using namespace gt;
 using namespace gt::gc;
 
-// Unchecked: LLVM's split-stack prologue puts the frame size in r10 before
-// anything is saved, and preserve_most callers keep r10 (segment.cpp).
-extern "C" __attribute__((preserve_most)) GT_NO_SPLIT_STACK void
-gt_gc_wlog_flush(size_t need) noexcept {
+// The body of gt_gc_wlog_flush: an ordinary, checked function.
+[[gnu::noinline]] static void wlog_flush(size_t need) noexcept {
   gt_mailbox *mb = gt_self_mailbox();
   uintptr_t st = mb->wlog_state;
   if (!st) {
@@ -512,6 +510,14 @@ gt_gc_wlog_flush(size_t need) noexcept {
   log->flushed += log->capacity - mb->wlog_free;
   mb->wlog_ptr = reinterpret_cast<uintptr_t>(log->base);
   mb->wlog_free = log->capacity;
+}
+
+// Unchecked (gt/hooks.h): LLVM's split-stack prologue puts the frame size in
+// r10 before anything is saved, and preserve_most callers keep r10. Its frame
+// is the registers it saves around the call; the body checks.
+extern "C" __attribute__((preserve_most)) GT_NO_SPLIT_STACK void
+gt_gc_wlog_flush(size_t need) noexcept {
+  wlog_flush(need);
 }
 
 namespace {
