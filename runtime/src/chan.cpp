@@ -45,6 +45,14 @@ namespace gt {
 namespace {
 
 constexpr size_t kMaxCases = 64;
+// Whether a select may keep its waiters in its own frame (a dynamic alloca).
+// AArch64's split-stack prologues (patch 0037) do not support dynamic
+// allocas: there the waiters always live in the heap.
+#if defined(__aarch64__) && defined(GT_SPLIT_STACK_RUNTIME)
+#define GT_STACK_WAITERS 0
+#else
+#define GT_STACK_WAITERS 1
+#endif
 
 char *slot(gt_chan *c, size_t i) { return chan_slot(c, i); }
 
@@ -204,15 +212,19 @@ int select_impl(gt_select_case *cases, size_t n, bool block, const char *api,
   // thread on a shared stack (share.cpp) may have its stack reused by
   // others meanwhile: it keeps both in the heap. So does a ref select,
   // whose element slots the collector scans through the Thread record.
-  bool heap = self->shared != nullptr || refs;
+  bool heap = self->shared != nullptr || refs || !GT_STACK_WAITERS;
   size_t elems = 0;
   for (size_t i = 0; heap && i < n; ++i)
     elems += cases[i].elem ? cases[i].chan->elem_size : 0;
   void *mem = nullptr;
   if (heap && !(mem = std::malloc(n * sizeof(Waiter) + elems)))
     fatal("%s: out of memory", api);
+#if GT_STACK_WAITERS
   auto *ws = static_cast<Waiter *>(
       heap ? mem : __builtin_alloca(n * sizeof(Waiter)));
+#else
+  auto *ws = static_cast<Waiter *>(mem);
+#endif
   char *elem_buf = reinterpret_cast<char *>(ws + n);
   for (size_t i = 0; i < n; ++i)
     new (&ws[i]) Waiter();
@@ -475,8 +487,12 @@ int gt_select_ref(gt_select_ref_case GT_GC *cases, size_t n, int block) {
   if (gt_gc_array_len(cases) < n)
     fatal("%s: %zu cases, but the array holds %zu", api, n,
           gt_gc_array_len(cases));
+#if GT_STACK_WAITERS
   auto *ks = static_cast<gt_select_case *>(
       __builtin_alloca(n * sizeof(gt_select_case)));
+#else
+  gt_select_case ks[kMaxCases];
+#endif
   uintptr_t vals[kMaxCases]; // fixed: see select_impl's lock set
   for (size_t i = 0; i < n; ++i) {
     ks[i].chan = cases[i].chan;

@@ -280,25 +280,34 @@ GT_NO_SPLIT_STACK inline Stack running_segment(const Thread *t) {
                stack_default_size(), stack_class_of(stack_default_size())};
 }
 
-// The split-stack limit of the running OS thread (%fs:0x70 on x86-64, where
-// -fsplit-stack prologues read it; 0 means unchecked). Inline, not a call:
-// it runs where the limit and the stack pointer disagree.
+// The split-stack limit of the running OS thread (%fs:0x70 on x86-64,
+// [TPIDR_EL0 + 8] on AArch64, where -fsplit-stack prologues read it; 0 means
+// unchecked; segment_abi.h). Inline, not a call: it runs where the limit and
+// the stack pointer disagree.
 inline void split_stack_limit_set(uintptr_t limit) {
 #if defined(__x86_64__)
   asm volatile("movq %0, %%fs:0x70" : : "r"(limit) : "memory");
+#elif defined(__aarch64__)
+  uintptr_t tp;
+  asm volatile("mrs %0, tpidr_el0\n\tstr %1, [%0, #8]"
+               : "=&r"(tp)
+               : "r"(limit)
+               : "memory");
 #else
   (void)limit;
 #endif
 }
 inline void segment_suspend() { split_stack_limit_set(0); }
 inline uintptr_t split_stack_limit_get() {
-#if defined(__x86_64__)
   uintptr_t limit;
+#if defined(__x86_64__)
   asm volatile("movq %%fs:0x70, %0" : "=r"(limit));
-  return limit;
+#elif defined(__aarch64__)
+  asm volatile("mrs %0, tpidr_el0\n\tldr %0, [%0, #8]" : "=r"(limit));
 #else
-  return 0;
+  limit = 0;
 #endif
+  return limit;
 }
 // Stack compaction of parked threads: copies the live part of a parked
 // thread's stack aside and returns its pages to the kernel; restore before

@@ -8,15 +8,17 @@
 // park path of the runtime (spawn, a channel receive, the switch) needs
 // about 350 bytes, so four such threads fit on one page.
 //
-// How (x86-64; docs/notes/issue-12-small-stacks.md): the code a thread runs
-// is compiled with -fsplit-stack, so every function with a frame compares
-// its stack pointer less its frame with the limit at %fs:0x70 (glibc's
-// tcbhead_t.__private_ss, the split-stack ABI of LLVM and GCC) and calls
-// __morestack below it. While a small-stack thread runs on its first
+// How (x86-64 and AArch64; docs/notes/issue-12-small-stacks.md): the code a
+// thread runs is compiled with -fsplit-stack, so every function with a frame
+// compares its stack pointer less its frame with the limit at %fs:0x70
+// (glibc's tcbhead_t.__private_ss, the split-stack ABI of LLVM and GCC) or
+// [TPIDR_EL0 + 8] (glibc's tcbhead_t.private, the fork's AArch64 prologue)
+// and calls __morestack below it. While a small-stack thread runs on its first
 // segment, the limit is the segment's bottom plus kSlack; everywhere else it
 // is 0 (glibc's initial value), so checks never fire on other threads, on
 // the executors' own stacks, or on OS threads the runtime does not know.
-// __morestack (morestack_x86_64.S) runs the function on a *big segment*: a
+// __morestack (morestack_x86_64.S, morestack_aarch64.S) runs the function on
+// a *big segment*: a
 // default-size stack above a guard page, one of a few spares the executor
 // keeps in thread-local storage, and gives it back when the function
 // returns. On the big segment the limit is 0, so a thread has at most two
@@ -44,8 +46,9 @@
 // crosses from a thread's big segment to its first one at __morestack's
 // frame (gc/stackwalk.cpp).
 //
-// Not yet (issue 12's note): AArch64 (LLVM has no segmented stacks there);
-// signal handlers without SA_ONSTACK run on the interrupted thread's stack.
+// Not yet (issue 12's note): signal handlers without SA_ONSTACK run on the
+// interrupted thread's stack; on AArch64 a dynamic alloca in code compiled
+// without split-stack-calls is rejected by the compiler (patch 0037).
 #include "executor.h"
 #include "segment_abi.h"
 
@@ -158,7 +161,7 @@ void segment_release(Executor *e, uintptr_t top) {
 
 } // namespace
 
-#if defined(__x86_64__) && defined(GT_SPLIT_STACK_RUNTIME)
+#if defined(GT_SPLIT_STACK_RUNTIME)
 // Whether the program's calls into shared libraries are bound at load time.
 // A lazily bound call runs the dynamic linker's resolver on the caller's
 // stack the first time, and that saves the whole register state there (1 KiB
@@ -193,7 +196,7 @@ static bool bound_now() {
 }
 #endif
 
-#if defined(__x86_64__) && defined(GT_SPLIT_STACK_RUNTIME)
+#if defined(GT_SPLIT_STACK_RUNTIME)
 // Code compiled by gt-cc -fsplit-stack: gt/hooks.h places it in this section
 // (#pragma clang section), and its calls into code that does not check its
 // stack move to a big segment (the fork's split-stack-calls). The linker
@@ -222,6 +225,24 @@ static bool small_stacks_usable() {
 }
 
 // Whether fn begins with a split-stack check.
+#if defined(__aarch64__)
+static bool split_stack_checked(const void *fn) {
+  // The fork's check (AArch64FrameLowering::adjustForSegmentedStacks), after
+  // a bti c: mrs x9, TPIDR_EL0 first, then ldr x9, [x9, #8] among the next
+  // instructions (the scheduler may put the frame's subtraction between).
+  const uint32_t *p = static_cast<const uint32_t *>(fn);
+  constexpr uint32_t kBtiC = 0xd503245f, kMrsX9Tpidr = 0xd53bd049,
+                     kLdrX9X9_8 = 0xf9400529;
+  if (p[0] == kBtiC)
+    ++p;
+  if (p[0] != kMrsX9Tpidr)
+    return false;
+  for (int i = 1; i <= 3; ++i)
+    if (p[i] == kLdrX9X9_8)
+      return true;
+  return false;
+}
+#else
 static bool split_stack_checked(const void *fn) {
   // The checks LLVM and GCC emit first (after an endbr64 under
   // -fcf-protection): cmp %fs:0x70,%rsp; or lea -N(%rsp),%r10/%r11 (8- or
@@ -248,11 +269,12 @@ static bool split_stack_checked(const void *fn) {
   return !std::memcmp(p + len, cmp_reg, sizeof cmp_reg);
 }
 #endif
+#endif
 
 bool small_stack_for(const void *fn, unsigned flags) {
   // GT_SPLIT_STACK_RUNTIME: the runtime itself checks (runtime/CMakeLists.txt;
   // without it __morestack is not even ours).
-#if defined(__x86_64__) && defined(GT_SPLIT_STACK_RUNTIME)
+#if defined(GT_SPLIT_STACK_RUNTIME)
   if (flags & GT_ATTR_FULL_STACK)
     return false;
   if (!(flags & GT_ATTR_SMALL_STACK) && !in_split_text(fn))
@@ -420,7 +442,8 @@ gt_morestack_allocate_stack_space(size_t size);
 // __morestack's fatal errors, on a stack of its own with the limit cleared.
 extern "C" [[noreturn]] GT_NO_SPLIT_STACK void gt_seg_none() {
   gt::fatal("__morestack: no spare stack segment (the split-stack limit at "
-            "%%fs:0x70 was set by something other than the runtime?)");
+            "%%fs:0x70 or [TPIDR_EL0 + 8] was set by something other than the "
+            "runtime?)");
 }
 
 extern "C" [[noreturn]] GT_NO_SPLIT_STACK void gt_seg_full() {

@@ -1,5 +1,5 @@
-/* segment_abi.h: what __morestack (morestack_x86_64.S) and segment.cpp agree
- * on. Included by both, so preprocessor definitions (and, for C++, the
+/* segment_abi.h: what __morestack (morestack_x86_64.S, morestack_aarch64.S)
+ * and segment.cpp agree on. Included by both, so preprocessor definitions (and, for C++, the
  * symbols of the assembly).
  *
  * A big segment (a default-size stack from stacks.cpp, above its guard page)
@@ -7,9 +7,11 @@
  *
  *   top - GT_SEG_LO      lowest usable byte of the segment (segment.cpp
  *                        writes it when the segment becomes a spare)
- *   top - GT_SEG_LIMIT   the split-stack limit (%fs:0x70) to restore
+ *   top - GT_SEG_LIMIT   the split-stack limit (GT_SPLIT_STACK_LIMIT) to
+ *                        restore
  *   top - GT_SEG_MBLIMIT the mailbox's stack_limit to restore
- *   top - GT_SEG_ARGS    bytes of stack arguments copied (r11 at entry)
+ *   top - GT_SEG_ARGS    bytes of stack arguments copied (r11 or x10 at
+ *                        entry)
  *   top - GT_SEG_SCRATCH .. top - GT_SEG_HEADER: registers saved while the
  *                        arguments are copied
  *
@@ -46,9 +48,29 @@
 /* The stack __morestack reports its fatal errors on. */
 #define GT_SEG_REPORT_STACK 16384
 
-/* glibc's tcbhead_t.__private_ss on x86-64, where LLVM's and GCC's
- * split-stack prologues read the stack limit. */
+/* Where split-stack prologues read the stack limit, from the thread pointer:
+ * glibc's tcbhead_t.__private_ss on x86-64 (%fs:0x70, LLVM's and GCC's ABI),
+ * tcbhead_t.private on AArch64 ([TPIDR_EL0 + 8], the fork's
+ * AArch64FrameLowering::adjustForSegmentedStacks). */
+#if defined(__aarch64__)
+#define GT_SPLIT_STACK_LIMIT 8
+#else
 #define GT_SPLIT_STACK_LIMIT 0x70
+#endif
+
+/* The frame __morestack leaves on the first segment, which the GC's stack
+ * walker crosses to (gc/stackwalk.cpp): GT_SEG_RA_SLOT is the word of it,
+ * counted from its frame pointer, that holds the moved function's return
+ * address, and GT_SEG_FRAME the bytes from its frame pointer to the caller's
+ * stack pointer. x86-64: {rbp, R} and the return address above; AArch64: the
+ * frame record {x29, x30} the moved function's prologue stored. */
+#if defined(__aarch64__)
+#define GT_SEG_RA_SLOT 1
+#define GT_SEG_FRAME 16
+#else
+#define GT_SEG_RA_SLOT 2
+#define GT_SEG_FRAME 24
+#endif
 
 /* gt/mailbox.h's GT_MAILBOX_STACK_LIMIT (that header is C, not assembly);
  * segment.cpp checks that they agree. */

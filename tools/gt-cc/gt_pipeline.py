@@ -125,5 +125,6 @@ def mailbox_attr(triple):
 
 
 def has_split_stack(triple):
-    """Whether the fork has segmented-stack prologues for the target."""
-    return _arch(triple) == "x86_64"
+    """Whether the fork has segmented-stack prologues for the target (LLVM's
+    on x86-64, patch 0037's on AArch64)."""
+    return _arch(triple) in ("x86_64", "aarch64")

@@ -21,14 +21,14 @@ extern "C" {
 #endif
 
 /* Split stacks (runtime/src/segment.cpp, GT_ATTR_SMALL_STACK): the runtime is
- * compiled with -fsplit-stack on x86-64, so its functions check their stack
- * (or, where they cannot, are made to fit in a first segment's slack), and a
- * small-stack thread may call them near its segment's limit. Code compiled
- * by gt-cc with split stacks (its default on x86-64) calls every function
- * declared between GT_SPLIT_STACK_CHECKED_BEGIN and _END, or marked
- * GT_SPLIT_STACK_CHECKED, directly; a call of any other function that does not
- * check its stack (the C library, code compiled without -fsplit-stack) moves to
- * a big segment (the split-stack-calls pass of the fork, LangRef
+ * compiled with -fsplit-stack (x86-64, AArch64), so its functions check their
+ * stack (or, where they cannot, are made to fit in a first segment's slack),
+ * and a small-stack thread may call them near its segment's limit. Code
+ * compiled by gt-cc with split stacks (its default on x86-64 and AArch64) calls
+ * every function declared between GT_SPLIT_STACK_CHECKED_BEGIN and _END, or
+ * marked GT_SPLIT_STACK_CHECKED, directly; a call of any other function that
+ * does not check its stack (the C library, code compiled without -fsplit-stack)
+ * moves to a big segment (the split-stack-calls pass of the fork, LangRef
  * "split-stack-checked"). */
 #if defined(__clang__)
 #define GT_SPLIT_STACK_CHECKED __attribute__((annotate("split_stack_checked")))
@@ -88,7 +88,7 @@ enum {
   /* The thread starts on a 1 KiB stack segment and runs a function that
    * needs more on a full stack of the default size, above a guard page,
    * moving back when it returns; frames never move. A thread parked on its
-   * first segment costs its record and 1 KiB. x86-64 only for now (elsewhere
+   * first segment costs its record and 1 KiB. x86-64 and AArch64 (elsewhere
    * the flag is ignored), only for an entry function compiled with
    * -fsplit-stack (the runtime is), in a program linked with -z now, and not
    * with GT_SMALL_STACKS=0; otherwise the thread gets a full stack.
@@ -96,7 +96,7 @@ enum {
    * crosses from a big segment to the first), and so may C++ exceptions
    * (one leaving a moved call puts the first segment back).
    * Default: a thread whose entry function was compiled by gt-cc or gt-c++
-   * (which compile with -fsplit-stack by default on x86-64) gets a small
+   * (which compile with -fsplit-stack by default) gets a small
    * stack without the flag: such code calls code that does not check its
    * stack (the C library, objects compiled without the flag) on a big
    * segment (split-stack-calls).

@@ -74,8 +74,8 @@
 #include <stdbool.h>
 #include <swapstack/swapstack.h>
 
-/* Code compiled by gt-cc with split stacks (its default on x86-64), whose
- * calls into code that does not check its stack move to a big segment
+/* Code compiled by gt-cc with split stacks (its default on x86-64 and AArch64),
+ * whose calls into code that does not check its stack move to a big segment
  * (gt/gt.h, GT_SPLIT_STACK_CHECKED), goes to its own section: a thread whose
  * entry function is there gets a small stack by default (GT_ATTR_SMALL_STACK,
  * runtime/src/segment.cpp). gt-cc defines __GT_SPLIT_STACK_CALLS__ when it

@@ -36,8 +36,12 @@
 // prologue}, and the word above it is the moved function's return address
 // into its caller. So at return address gt_morestack_ret the walk goes on
 // in the first segment's live bytes, at __morestack's frame (no slots), and
-// from there to the caller with pc = fp[2] and sp = fp + 24. A thread has at
-// most two segments, so the walk crosses at most once.
+// from there to the caller with pc = fp[2] and sp = fp + 24. On AArch64
+// (morestack_aarch64.S) __morestack's frame pointer is the frame record the
+// moved function's prologue stored, {the caller's FP, the moved function's
+// return address}: pc = fp[1], sp = fp + 16 (GT_SEG_RA_SLOT, GT_SEG_FRAME in
+// segment_abi.h). A thread has at most two segments, so the walk crosses at
+// most once.
 //
 // Derived pointers, in three passes per frame (after Statepoints.rst): (1)
 // each derived slot that is not a base slot is replaced by its offset from
@@ -151,7 +155,7 @@ const FrameMap *classify(uintptr_t pc, unsigned depth, StackName who) {
 // The return address of __morestack's call of a moved function's body, or
 // 0 where there are no small stacks.
 uintptr_t morestack_ret() {
-#if defined(__x86_64__) && defined(GT_SPLIT_STACK_RUNTIME)
+#if defined(GT_SPLIT_STACK_RUNTIME)
   return reinterpret_cast<uintptr_t>(gt_morestack_ret);
 #else
   return 0;
@@ -170,8 +174,9 @@ void walk(LiveStack s, const LiveStack *first, RootVisitor &v, StackName who) {
   for (unsigned depth = 0;; ++depth) {
     // 8, not 16: a frame record is only 8-aligned in general (AArch64's
     // preserve_most __safepoint_slow_path keeps it at 8 mod 16).
-    // __morestack's frame is read up to fp + 24.
-    if (fp < sp || fp > s.hi - (at_morestack ? 24 : 16) || (fp & 7)) {
+    // __morestack's frame is read up to fp + GT_SEG_FRAME.
+    if (fp < sp || fp > s.hi - (at_morestack ? GT_SEG_FRAME : 16) ||
+        (fp & 7)) {
       describe_pc(pc, where, sizeof where);
       walk_fatal(who,
                  "the frame pointer %#lx of frame %u (return address %#lx in "
@@ -189,11 +194,12 @@ void walk(LiveStack s, const LiveStack *first, RootVisitor &v, StackName who) {
     if (next_fp == 0 && s.hi - fp <= kEntryFrameMax)
       return; // the entry frame (its "return address" is not one)
     // Above __morestack's frame record, the moved function's return address.
-    uintptr_t ret = rec[at_morestack ? 2 : 1];
+    uintptr_t ret = rec[at_morestack ? GT_SEG_RA_SLOT : 1];
     if (moved_ret && ret == moved_ret) {
       // The frame at fp is a moved function's body; its caller's frame is
       // __morestack's, at next_fp on the first segment.
-      if (!first || next_fp < first->lo || next_fp > first->hi - 24 ||
+      if (!first || next_fp < first->lo ||
+          next_fp > first->hi - GT_SEG_FRAME ||
           (next_fp & 7))
         describe_pc(pc, where, sizeof where);
       if (!first)
@@ -202,7 +208,8 @@ void walk(LiveStack s, const LiveStack *first, RootVisitor &v, StackName who) {
                    "__morestack, but the stack is not a small-stack thread's "
                    "big segment (a thread has at most two segments)",
                    depth, (unsigned long)fp, (unsigned long)pc, where);
-      if (next_fp < first->lo || next_fp > first->hi - 24 || (next_fp & 7))
+      if (next_fp < first->lo || next_fp > first->hi - GT_SEG_FRAME ||
+          (next_fp & 7))
         walk_fatal(who,
                    "frame %u (FP %#lx, return address %#lx in %s) returns to "
                    "__morestack, whose frame pointer %#lx is not in the "
@@ -238,7 +245,7 @@ void walk(LiveStack s, const LiveStack *first, RootVisitor &v, StackName who) {
                  (unsigned long)fp);
     }
     pc = ret;
-    sp = fp + (at_morestack ? 24 : 16);
+    sp = fp + (at_morestack ? GT_SEG_FRAME : 16);
     fp = next_fp;
     at_morestack = false;
   }

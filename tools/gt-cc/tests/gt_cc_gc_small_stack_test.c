@@ -8,8 +8,8 @@
  *
  * Each of N threads (half spawned with gt_spawn, half with gt_spawn_ref and a
  * list as argument), checked and counted:
- *   - starts on its first segment (x86-64, default spawn options; elsewhere
- *     on a full stack, and everything else below is checked the same);
+ *   - starts on its first segment (default spawn options, x86-64 and
+ *     AArch64);
  *   - keeps a list, an array and a pointer into the middle of the array
  *     (a derived pointer) in its first frame on the first segment;
  *   - calls deep(), whose 2 KiB frame moves it to a big segment, with two
@@ -35,7 +35,7 @@
 #if defined(__x86_64__)
 enum { kSegmented = 1, kThreads = 2000 };
 #else
-enum { kSegmented = 0, kThreads = 300 }; /* under qemu */
+enum { kSegmented = 1, kThreads = 300 }; /* AArch64, under qemu */
 #endif
 enum { kFirstSegment = 1024 }; /* runtime/src/segment_abi.h, GT_SEG_SMALL */
 enum { kArray = 16, kMid = 7 };

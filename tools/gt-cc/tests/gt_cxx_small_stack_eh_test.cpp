@@ -28,7 +28,7 @@
 #if defined(__x86_64__)
 constexpr int kSegmented = 1, kThreads = 500, kRounds = 200;
 #else
-constexpr int kSegmented = 0, kThreads = 50, kRounds = 20; // under qemu
+constexpr int kSegmented = 1, kThreads = 50, kRounds = 20; // AArch64, qemu
 #endif
 constexpr uintptr_t kFirstSegment = 1024; // runtime/src/segment_abi.h
 
