@@ -173,32 +173,7 @@ gt_morestack_ret:
         .cfi_endproc
         .size   __morestack, .-__morestack
 
-// __morestack's LSDA, read by __gcc_personality_v0: one call site, the call
-// of the body, with the cleanup .Lunwind and no actions.
-        .section .gcc_except_table,"a",%progbits
-        .p2align 2
-.Lmorestack_lsda:
-        .byte   0xff                            // @LPStart: the function
-        .byte   0xff                            // @TType: none
-        .byte   0x01                            // call sites: uleb128
-        .uleb128 .Lmorestack_cs_end - .Lmorestack_cs
-.Lmorestack_cs:
-        .uleb128 .Lbody_call - __morestack      // start
-        .uleb128 gt_morestack_ret - .Lbody_call // length
-        .uleb128 .Lunwind - __morestack         // landing pad
-        .uleb128 0                              // action: cleanup only
-.Lmorestack_cs_end:
-
-// The personality's address, for the pc-relative indirect encoding (0x9b)
-// of .cfi_personality; one copy per program (a COMDAT group).
-        .section .data.rel.local.DW.ref.__gcc_personality_v0,"awG",%progbits,DW.ref.__gcc_personality_v0,comdat
-        .p2align 3
-        .hidden DW.ref.__gcc_personality_v0
-        .weak   DW.ref.__gcc_personality_v0
-        .type   DW.ref.__gcc_personality_v0, %object
-        .size   DW.ref.__gcc_personality_v0, 8
-DW.ref.__gcc_personality_v0:
-        .xword  __gcc_personality_v0
+#include "morestack_eh.inc"
 
         // The stack of .Lreport (one fatal error ends the process).
         .local  gt_seg_report_stack
