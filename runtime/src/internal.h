@@ -269,15 +269,18 @@ void segment_executor_fini(Executor *e);
 GT_NO_SPLIT_STACK inline bool on_first_segment(const Thread *t) {
   return t->mb.stack_limit == (uintptr_t)t->stack.lo;
 }
+// A big segment, by its bottom: a default-size stack of stacks.cpp's.
+GT_NO_SPLIT_STACK inline Stack big_segment_at(char *lo) {
+  return Stack{lo, stack_default_size(), stack_class_of(stack_default_size())};
+}
 // The stack a thread runs (or was suspended) on: its own, or the big segment
-// a small-stack thread moved to (a default-size stack of stacks.cpp's, whose
-// bottom the mailbox's stack_limit holds). The one answer for the overflow
-// handler, the GC's stack walker and thread exit.
+// a small-stack thread moved to (whose bottom the mailbox's stack_limit
+// holds). The one answer for the overflow handler, the GC's stack walker and
+// thread exit.
 GT_NO_SPLIT_STACK inline Stack running_segment(const Thread *t) {
   if (!t->small || on_first_segment(t))
     return t->stack;
-  return Stack{reinterpret_cast<char *>(t->mb.stack_limit),
-               stack_default_size(), stack_class_of(stack_default_size())};
+  return big_segment_at(reinterpret_cast<char *>(t->mb.stack_limit));
 }
 
 // The split-stack limit of the running OS thread (%fs:0x70 on x86-64,

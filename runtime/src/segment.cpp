@@ -147,11 +147,6 @@ uintptr_t small_stack_limit(const Thread *t) {
   return (uintptr_t)t->stack.lo + kSlack;
 }
 
-// A big segment, by its bottom: a default-size stack of stacks.cpp's.
-Stack big_segment_at(char *lo) {
-  return Stack{lo, stack_default_size(), stack_class_of(stack_default_size())};
-}
-
 // Gives a big segment (by its top, whose header has its bottom) back to the
 // stacks pool.
 void segment_release(Executor *e, uintptr_t top) {
@@ -375,8 +370,8 @@ void small_stack_free(Executor *e, const Stack &s) {
 
 // The spares between kSparesMin and kSparesMax again (a thread brought one
 // back from another executor, or took one with it).
-[[gnu::noinline]] static void spares_refill(Executor *e, Thread *t) {
-  GtSegState &seg = gt_seg;
+[[gnu::noinline]] static void spares_refill(Executor *e, Thread *t,
+                                            GtSegState &seg) {
   while (seg.nspare < kSparesMin) {
     Stack s;
     if (!stack_alloc(e, stack_default_size(), &s))
@@ -393,13 +388,12 @@ void small_stack_free(Executor *e, const Stack &s) {
 
 void segment_resume(Executor *e, Thread *t) {
   // One computation of the thread-local address (segment_abi.h): through
-  // the runtime's safe-TLS accessors each use would be a call.
-  GtSegState *seg = &gt_seg;
-  if (seg->nspare < kSparesMin || seg->nspare > kSparesMax) {
-    spares_refill(e, t);
-    seg = &gt_seg;
-  }
-  seg->mailbox = &t->mb;
+  // the runtime's safe-TLS accessors each use would be a call. The scheduler
+  // stays on its executor's OS thread, so it holds across spares_refill.
+  GtSegState &seg = gt_seg;
+  if (seg.nspare < kSparesMin || seg.nspare > kSparesMax)
+    spares_refill(e, t, seg);
+  seg.mailbox = &t->mb;
   split_stack_limit_set(on_first_segment(t) ? small_stack_limit(t) : 0);
 }
 

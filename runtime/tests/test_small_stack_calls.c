@@ -44,10 +44,16 @@
     }                                                                          \
   } while (0)
 
-#if defined(__x86_64__)
-enum { kSegmented = 1, kThreads = 20000 };
+/* Small stacks by default where the runtime has them (segment.cpp). */
+#if defined(__x86_64__) || defined(__aarch64__)
+enum { kSegmented = 1 };
 #else
-enum { kSegmented = 1, kThreads = 2000 }; /* AArch64, under qemu */
+enum { kSegmented = 0 };
+#endif
+#if defined(__x86_64__)
+enum { kThreads = 20000 };
+#else
+enum { kThreads = 2000 }; /* under qemu */
 #endif
 enum { kFirstSegment = 1024 }; /* runtime/src/segment_abi.h, GT_SEG_SMALL */
 

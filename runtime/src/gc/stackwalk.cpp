@@ -198,18 +198,17 @@ void walk(LiveStack s, const LiveStack *first, RootVisitor &v, StackName who) {
     if (moved_ret && ret == moved_ret) {
       // The frame at fp is a moved function's body; its caller's frame is
       // __morestack's, at next_fp on the first segment.
-      if (!first || next_fp < first->lo ||
-          next_fp > first->hi - GT_SEG_FRAME ||
-          (next_fp & 7))
+      if (!first) {
         describe_pc(pc, where, sizeof where);
-      if (!first)
         walk_fatal(who,
                    "frame %u (FP %#lx, return address %#lx in %s) returns to "
                    "__morestack, but the stack is not a small-stack thread's "
                    "big segment (a thread has at most two segments)",
                    depth, (unsigned long)fp, (unsigned long)pc, where);
+      }
       if (next_fp < first->lo || next_fp > first->hi - GT_SEG_FRAME ||
-          (next_fp & 7))
+          (next_fp & 7)) {
+        describe_pc(pc, where, sizeof where);
         walk_fatal(who,
                    "frame %u (FP %#lx, return address %#lx in %s) returns to "
                    "__morestack, whose frame pointer %#lx is not in the "
@@ -217,6 +216,7 @@ void walk(LiveStack s, const LiveStack *first, RootVisitor &v, StackName who) {
                    depth, (unsigned long)fp, (unsigned long)pc, where,
                    (unsigned long)next_fp, (unsigned long)first->lo,
                    (unsigned long)first->hi);
+      }
       s = LiveStack{next_fp, first->hi, nullptr};
       first = nullptr;
       pc = ret;

@@ -32,10 +32,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__)
-enum { kSegmented = 1, kThreads = 2000 };
+/* Small stacks by default where the runtime has them (segment.cpp). */
+#if defined(__x86_64__) || defined(__aarch64__)
+enum { kSegmented = 1 };
 #else
-enum { kSegmented = 1, kThreads = 300 }; /* AArch64, under qemu */
+enum { kSegmented = 0 };
+#endif
+#if defined(__x86_64__)
+enum { kThreads = 2000 };
+#else
+enum { kThreads = 300 }; /* under qemu */
 #endif
 enum { kFirstSegment = 1024 }; /* runtime/src/segment_abi.h, GT_SEG_SMALL */
 enum { kArray = 16, kMid = 7 };

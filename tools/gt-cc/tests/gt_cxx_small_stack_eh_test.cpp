@@ -25,10 +25,16 @@
 #include <cstdio>
 #include <cstdlib>
 
-#if defined(__x86_64__)
-constexpr int kSegmented = 1, kThreads = 500, kRounds = 200;
+// Small stacks by default where the runtime has them (segment.cpp).
+#if defined(__x86_64__) || defined(__aarch64__)
+constexpr int kSegmented = 1;
 #else
-constexpr int kSegmented = 1, kThreads = 50, kRounds = 20; // AArch64, qemu
+constexpr int kSegmented = 0;
+#endif
+#if defined(__x86_64__)
+constexpr int kThreads = 500, kRounds = 200;
+#else
+constexpr int kThreads = 50, kRounds = 20; // under qemu
 #endif
 constexpr uintptr_t kFirstSegment = 1024; // runtime/src/segment_abi.h
 
