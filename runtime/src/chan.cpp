@@ -33,6 +33,7 @@
 // calls on a ref channel, the _ref calls on a plain one, and a select whose
 // cases mix them are fatal.
 #include "chan.h"
+#include "executor.h"
 
 #include <gt/gc.h>
 

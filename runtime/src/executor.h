@@ -4,6 +4,7 @@
 
 #include "internal.h"
 #include "runq.h"
+#include "segment_abi.h"
 
 #include <pthread.h>
 
@@ -50,6 +51,10 @@ struct Executor {
   static constexpr uint32_t kSmallCache = 128;
   uint32_t nsmall = 0;
   char *small[kSmallCache];
+  // This executor's gt_seg (segment_abi.h), its address taken once on its
+  // own OS thread, so the scheduler reaches it without a thread-local
+  // address computation (segment_executor_init).
+  GtSegState *seg = nullptr;
 };
 
 // Groups written by different parties live on separate cache lines.
@@ -64,6 +69,39 @@ struct Sched {
   Executor *idle_head = nullptr;
 };
 extern Sched sched;
+
+// Small stacks (segment.cpp): the executor keeps between kSegSparesMin and
+// kSegSparesMax spare big segments in gt_seg. At least one, so that a thread
+// that needs one finds it without allocating on its small stack; at most
+// two, which leaves room in gt_seg.spare for the segment a thread brings
+// back from another executor.
+inline constexpr uint32_t kSegSparesMin = 1, kSegSparesMax = 2;
+static_assert(kSegSparesMax < GT_SEG_SPARES);
+void segment_spares_refill(Executor *e, Thread *t); // to [min, max] again
+// The last thing before small-stack thread t is resumed on e: point gt_seg
+// at its mailbox, and set the split-stack limit if it is on its first
+// segment (on a big segment the limit stays 0). Inline, on every resume.
+GT_NO_SPLIT_STACK inline void segment_resume(Executor *e, Thread *t) {
+  GtSegState &seg = *e->seg;
+  if (seg.nspare - kSegSparesMin > kSegSparesMax - kSegSparesMin) [[unlikely]]
+    segment_spares_refill(e, t);
+  seg.mailbox = &t->mb;
+  split_stack_limit_set(
+      on_first_segment(t) ? (uintptr_t)t->stack.lo + GT_SEG_SLACK : 0);
+}
+
+// The green thread running the caller, nullptr outside green threads.
+GT_NO_SPLIT_STACK inline Thread *current_thread() {
+  Executor *e = current_executor();
+  return e ? e->current : nullptr;
+}
+// The running green thread; anywhere else a fatal error naming `api`.
+GT_NO_SPLIT_STACK inline Thread *self_or_die(const char *api) {
+  Thread *t = current_thread();
+  if (!t) [[unlikely]]
+    outside_green_thread(api);
+  return t;
+}
 
 // idle.cpp
 void wakep();              // wake one idle executor to look for work

@@ -183,9 +183,41 @@ struct Unlock {
 };
 
 // --- executor-side services (sched.cpp, idle.cpp, timers.cpp, stacks.cpp)
-Executor *current_executor();      // nullptr outside executors
-Thread *current_thread();          // nullptr outside green threads
-Thread *self_or_die(const char *api);
+
+} // namespace gt
+// The executor of the running OS thread (sched.cpp sets it). Read only
+// through current_executor(); C++ code never names it, so the fork's
+// swapstack-safe-tls pass never sees an access to hoist.
+extern "C" __attribute__((
+    visibility("hidden"))) __thread gt::Executor *gt_tls_executor;
+namespace gt {
+
+// The executor of the OS thread running the caller *now*, nullptr outside
+// executors. A green thread moves between OS threads at every switch, so an
+// address of a thread-local computed before a switch is wrong after it
+// (llvm-project 98479); clang computes such addresses once per function. An
+// asm volatile read is done where it is written, each time, and costs a load
+// (local-exec: the runtime links into executables only; shared libraries
+// get morestack_shim_*.S instead, gt-cc -shared). Unchecked and inline: it
+// runs in the overflow handler and on the scheduler's hot path.
+GT_NO_SPLIT_STACK inline Executor *current_executor() {
+  Executor *e;
+#if defined(__x86_64__)
+  asm volatile("movq %%fs:gt_tls_executor@tpoff, %0" : "=r"(e));
+#elif defined(__aarch64__)
+  asm volatile("mrs %0, tpidr_el0\n\t"
+               "add %0, %0, #:tprel_hi12:gt_tls_executor\n\t"
+               "add %0, %0, #:tprel_lo12_nc:gt_tls_executor\n\t"
+               "ldr %0, [%0]"
+               : "=r"(e));
+#else
+#error "current_executor: unsupported target"
+#endif
+  return e;
+}
+// current_thread() (nullptr outside green threads) and self_or_die(api) are
+// inline in executor.h.
+[[noreturn]] void outside_green_thread(const char *api);
 uint32_t executor_id(Executor *e);
 Thread *executor_current(Executor *e);
 
@@ -220,7 +252,11 @@ void preempt_stop();                        // after shutdown
 
 // Timers (timers.cpp).
 void timer_add(uint64_t deadline, Thread *t, uint64_t gen);
-uint64_t timer_next_deadline(); // UINT64_MAX when none
+// The earliest deadline, UINT64_MAX when none; read by every tick.
+extern std::atomic<uint64_t> timer_earliest;
+inline uint64_t timer_next_deadline() {
+  return timer_earliest.load(std::memory_order_acquire);
+}
 void timers_run(Executor *e, uint64_t now);
 uint64_t now_ns();
 
@@ -231,7 +267,10 @@ void stacks_install_overflow_handler();
 void stacks_executor_init(); // the executor thread's alternate signal stack
 void stacks_executor_fini();
 // Both unchecked: the overflow handler calls them (running_segment).
-GT_NO_SPLIT_STACK size_t stack_default_size();
+extern size_t stack_default_bytes; // stack_set_default_size sets it
+GT_NO_SPLIT_STACK inline size_t stack_default_size() {
+  return stack_default_bytes;
+}
 void stack_set_default_size(size_t size);
 GT_NO_SPLIT_STACK unsigned stack_class_of(size_t size); // Stack::cls
 
@@ -257,11 +296,11 @@ inline void small_stack_check(const Thread *t) {
 }
 bool small_prepare_wanted();
 void small_prepare(); // carve and touch first segments ahead (idle executors)
-// segment_resume is the last call before a small-stack thread is resumed (it
-// sets the split-stack limit, which the scheduler's own code must not see);
-// segment_suspend the first thing after it switched back.
-void segment_resume(Executor *e, Thread *t);
+// segment_resume (executor.h) is the last call before a small-stack thread
+// is resumed (it sets the split-stack limit, which the scheduler's own code
+// must not see); segment_suspend the first thing after it switched back.
 void small_thread_exited(Executor *e, Thread *t);
+void segment_executor_init(Executor *e); // on the executor's OS thread
 void segment_executor_fini(Executor *e);
 // Whether a small-stack thread runs (or was suspended) on its first segment:
 // __morestack keeps the mailbox's stack_limit at the bottom of the segment it

@@ -1,5 +1,5 @@
 // report.cpp: fatal errors (misuse, exhaustion), naming the green thread.
-#include "internal.h"
+#include "executor.h"
 
 #include <atomic>
 #include <cstdarg>

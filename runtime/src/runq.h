@@ -24,8 +24,9 @@ public:
   // Owner only. `next`: put in the runnext slot (the old occupant goes to
   // the tail).
   void put(Thread *t, bool next, GlobalQueue &global);
-  // Owner only.
-  Thread *get();
+  // Owner only: the scheduler, on its executor's own stack, where nothing is
+  // split-stack checked (see switch_out).
+  GT_NO_SPLIT_STACK Thread *get();
   // Thief: moves about half of `victim`'s threads into this (empty-ish)
   // queue and returns one of them, or nullptr.
   Thread *steal_from(RunQueue &victim, bool take_runnext);

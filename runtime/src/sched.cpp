@@ -52,25 +52,30 @@
 namespace gt {
 
 Sched sched;
-static thread_local Executor *tls_executor;
+} // namespace gt
+__thread gt::Executor *gt_tls_executor; // internal.h: current_executor()
+namespace gt {
 
-// Not inlined and opaque to the optimiser, so that every call reads the TLS
-// of the OS thread running the caller *now*.
-__attribute__((noinline)) Executor *current_executor() {
-  asm volatile("" ::: "memory");
-  return tls_executor;
+// Written by its executor only, before and after it schedules; the asm's
+// memory clobber keeps the store where it is against current_executor()'s
+// reads, which the compiler cannot see.
+static void set_current_executor(Executor *e) {
+#if defined(__x86_64__)
+  asm volatile("movq %0, %%fs:gt_tls_executor@tpoff" : : "r"(e) : "memory");
+#elif defined(__aarch64__)
+  uintptr_t tp;
+  asm volatile("mrs %0, tpidr_el0\n\t"
+               "add %0, %0, #:tprel_hi12:gt_tls_executor\n\t"
+               "add %0, %0, #:tprel_lo12_nc:gt_tls_executor\n\t"
+               "str %1, [%0]"
+               : "=&r"(tp)
+               : "r"(e)
+               : "memory");
+#endif
 }
 
-Thread *current_thread() {
-  Executor *e = current_executor();
-  return e ? e->current : nullptr;
-}
-
-Thread *self_or_die(const char *api) {
-  Thread *t = current_thread();
-  if (!t)
-    fatal("%s called outside a green thread", api);
-  return t;
+void outside_green_thread(const char *api) {
+  fatal("%s called outside a green thread", api);
 }
 
 uint32_t executor_id(Executor *e) { return e->id; }
@@ -187,7 +192,8 @@ static Thread *steal(Executor *e) {
   return nullptr;
 }
 
-static Thread *find_runnable(Executor *e) {
+// Unchecked: only the scheduler calls it, on its executor's own stack.
+GT_NO_SPLIT_STACK static Thread *find_runnable(Executor *e) {
   for (;;) {
     if (gc_requested())
       gc_stop_executor(e);
@@ -629,14 +635,15 @@ GT_NO_SPLIT_STACK static void *executor_main(void *p) {
   // caller (gt_run's, or the C library's thread start) expects its own value
   // back, as for any callee-saved register.
   uintptr_t callers_mailbox_reg = ss_mailbox();
-  tls_executor = e;
+  set_current_executor(e);
+  segment_executor_init(e);
   stacks_executor_init();
   schedule(e);
   gc_executor_gone(e);
   stack_drop_pending(e);
   segment_executor_fini(e);
   stacks_executor_fini();
-  tls_executor = nullptr;
+  set_current_executor(nullptr);
   ss_set_mailbox(callers_mailbox_reg);
   return nullptr;
 }

@@ -14,7 +14,8 @@
 // (glibc's tcbhead_t.__private_ss, the split-stack ABI of LLVM and GCC) or
 // [TPIDR_EL0 + 8] (glibc's tcbhead_t.private, the fork's AArch64 prologue)
 // and calls __morestack below it. While a small-stack thread runs on its first
-// segment, the limit is the segment's bottom plus kSlack; everywhere else it
+// segment, the limit is the segment's bottom plus the slack (GT_SEG_SLACK,
+// segment_resume in executor.h); everywhere else it
 // is 0 (glibc's initial value), so checks never fire on other threads, on
 // the executors' own stacks, or on OS threads the runtime does not know.
 // __morestack (morestack_x86_64.S, morestack_aarch64.S) runs the function on
@@ -26,7 +27,7 @@
 // by name, as for any thread (stacks.cpp reads the bottom of the segment a
 // thread is on from its mailbox's stack_limit, which __morestack keeps).
 //
-// kSlack, below the limit, must hold what may run there without a check:
+// The slack, below the limit, must hold what may run there without a check:
 // LLVM's X86 prologue skips the subtraction for frames under 256 bytes
 // (kSplitStackAvailable) and compares the stack pointer itself, so a
 // function may use up to 256 bytes below the limit before its callee's check
@@ -68,14 +69,8 @@ static_assert(GT_SEG_MAILBOX_STACK_LIMIT == GT_MAILBOX_STACK_LIMIT);
 
 namespace {
 constexpr size_t kSmall = GT_SEG_SMALL; // bytes of a first segment
-constexpr size_t kSlack = GT_SEG_SLACK; // below the limit (see above)
 constexpr size_t kRegion = 1 << 20;
 constexpr uint32_t kCarve = 64; // first segments carved at a time
-// Spares kept: at least one (a thread that needs a big segment finds one
-// without allocating on its small stack), at most two, which leaves room in
-// gt_seg.spare for the segment a thread brings back from another executor.
-constexpr uint32_t kSparesMin = 1, kSparesMax = 2;
-static_assert(kSparesMax < GT_SEG_SPARES);
 
 // Free first segments: the executors' caches and a global list.
 struct Pool {
@@ -142,10 +137,6 @@ void pool_put(char *const *segs, uint32_t n) {
 }
 
 uintptr_t top_of(const Stack &s) { return (uintptr_t)s.hi(); }
-
-uintptr_t small_stack_limit(const Thread *t) {
-  return (uintptr_t)t->stack.lo + kSlack;
-}
 
 // Gives a big segment (by its top, whose header has its bottom) back to the
 // stacks pool.
@@ -368,11 +359,11 @@ void small_stack_free(Executor *e, const Stack &s) {
   e->small[e->nsmall++] = one;
 }
 
-// The spares between kSparesMin and kSparesMax again (a thread brought one
-// back from another executor, or took one with it).
-[[gnu::noinline]] static void spares_refill(Executor *e, Thread *t,
-                                            GtSegState &seg) {
-  while (seg.nspare < kSparesMin) {
+// The spares between kSegSparesMin and kSegSparesMax again (a thread
+// brought one back from another executor, or took one with it).
+void segment_spares_refill(Executor *e, Thread *t) {
+  GtSegState &seg = *e->seg;
+  while (seg.nspare < kSegSparesMin) {
     Stack s;
     if (!stack_alloc(e, stack_default_size(), &s))
       fatal("green thread %llu: cannot allocate a %zu-byte stack segment: "
@@ -382,19 +373,8 @@ void small_stack_free(Executor *e, const Stack &s) {
     reinterpret_cast<uintptr_t *>(top)[-GT_SEG_LO / 8] = (uintptr_t)s.lo;
     seg.spare[seg.nspare++] = top;
   }
-  while (seg.nspare > kSparesMax)
+  while (seg.nspare > kSegSparesMax)
     segment_release(e, seg.spare[--seg.nspare]);
-}
-
-void segment_resume(Executor *e, Thread *t) {
-  // One computation of the thread-local address (segment_abi.h): through
-  // the runtime's safe-TLS accessors each use would be a call. The scheduler
-  // stays on its executor's OS thread, so it holds across spares_refill.
-  GtSegState &seg = gt_seg;
-  if (seg.nspare < kSparesMin || seg.nspare > kSparesMax)
-    spares_refill(e, t, seg);
-  seg.mailbox = &t->mb;
-  split_stack_limit_set(on_first_segment(t) ? small_stack_limit(t) : 0);
 }
 
 void small_thread_exited(Executor *e, Thread *t) {
@@ -403,6 +383,8 @@ void small_thread_exited(Executor *e, Thread *t) {
     stack_free(e, running_segment(t));
   small_stack_free(e, t->stack);
 }
+
+void segment_executor_init(Executor *e) { e->seg = &gt_seg; }
 
 void segment_executor_fini(Executor *e) {
   GtSegState &seg = gt_seg;

@@ -85,7 +85,6 @@ struct Class {
 
 Class classes[kClasses];
 size_t page_size;
-size_t default_size;
 // Cold stacks (counted as one touched page each) beyond which a freeing
 // executor drops pages itself instead of leaving it to an idle one: a
 // quarter of physical memory.
@@ -330,20 +329,21 @@ void put_dropped(const Range *r, uint32_t n, unsigned cls) {
 }
 } // namespace
 
-size_t stack_default_size() { return default_size; }
+size_t stack_default_bytes;
 
 unsigned stack_class_of(size_t size) { return class_of(size); }
 
 void stack_set_default_size(size_t size) {
   init_sizes();
-  default_size = size_t(1) << (class_of(size ? size : 16384) + kMinShift);
+  stack_default_bytes = size_t(1)
+                        << (class_of(size ? size : 16384) + kMinShift);
 }
 
 bool stack_alloc(Executor *e, size_t size, Stack *out) {
   unsigned cls = class_of(size);
   if ((size_t(1) << (cls + kMinShift)) < size)
     return false; // larger than the largest class
-  bool cached = e && cls == class_of(default_size);
+  bool cached = e && cls == class_of(stack_default_bytes);
   if (cached && e->nstacks) {
     *out = e->stacks[--e->nstacks];
     return true;
@@ -408,7 +408,7 @@ void stack_prepare() {
     small_prepare();
   if (!prepare_wanted.load(std::memory_order_relaxed))
     return;
-  unsigned cls = class_of(default_size);
+  unsigned cls = class_of(stack_default_bytes);
   Stack batch[kPrepareBatch];
   uint32_t n = carve(cls, batch, kPrepareBatch);
   for (uint32_t i = 0; i < n; ++i)
@@ -448,7 +448,7 @@ static void free_to_class(unsigned cls, const Stack *s, uint32_t n) {
 }
 
 void stack_free(Executor *e, const Stack &s) {
-  if (e && s.cls == class_of(default_size)) {
+  if (e && s.cls == class_of(stack_default_bytes)) {
     if (e->nstacks == Executor::kStackCache) {
       // Full: give the older half back in one go (one lock, not one per
       // thread, when many threads finish on several executors at once).

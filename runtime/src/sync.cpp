@@ -2,6 +2,7 @@
 // Each is a spin lock over a WaitQueue (waitq.h); blocking parks the green
 // thread, and wakers hand the resource over directly (a woken mutex waiter
 // already owns the mutex), so there are no spurious wake-ups.
+#include "executor.h"
 #include "waitq.h"
 
 namespace gt {

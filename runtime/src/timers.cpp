@@ -21,8 +21,9 @@ struct Timer {
 };
 alignas(64) SpinLock lk;
 std::vector<Timer> heap; // min-heap on deadline
-alignas(64) std::atomic<uint64_t> earliest{UINT64_MAX}; // read by every tick
 } // namespace
+
+alignas(64) std::atomic<uint64_t> timer_earliest{UINT64_MAX};
 
 uint64_t now_ns() {
   timespec ts;
@@ -30,16 +31,12 @@ uint64_t now_ns() {
   return uint64_t(ts.tv_sec) * 1000000000u + ts.tv_nsec;
 }
 
-uint64_t timer_next_deadline() {
-  return earliest.load(std::memory_order_acquire);
-}
-
 void timer_add(uint64_t deadline, Thread *t, uint64_t gen) {
   lk.lock();
   heap.push_back({deadline, t, gen});
   std::push_heap(heap.begin(), heap.end(), std::greater<>());
   bool first = heap.front().deadline == deadline;
-  earliest.store(heap.front().deadline, std::memory_order_release);
+  timer_earliest.store(heap.front().deadline, std::memory_order_release);
   lk.unlock();
   if (first)
     wake_if_idle(); // an idle executor may sleep past the new deadline
@@ -55,8 +52,8 @@ void timers_run(Executor *e, uint64_t now) {
       due[n++] = heap.back();
       heap.pop_back();
     }
-    earliest.store(heap.empty() ? UINT64_MAX : heap.front().deadline,
-                   std::memory_order_release);
+    timer_earliest.store(heap.empty() ? UINT64_MAX : heap.front().deadline,
+                         std::memory_order_release);
     lk.unlock();
     for (unsigned i = 0; i < n; ++i)
       if (claim(due[i].t, due[i].gen, kWokenTimer))

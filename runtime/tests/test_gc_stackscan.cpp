@@ -27,8 +27,8 @@
 // frame-pointer chains.
 #include "check.h"
 
+#include "../src/executor.h"
 #include "../src/gc/stackmap.h"
-#include "../src/internal.h"
 
 #include <atomic>
 #include <cstdint>

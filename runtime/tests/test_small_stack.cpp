@@ -17,7 +17,7 @@
 //     thread.
 #include "check.h"
 
-#include "internal.h" // white box: the thread's segments
+#include "executor.h" // white box: the thread's segments
 
 #include <vector>
 
