@@ -102,6 +102,14 @@ GT_NO_SPLIT_STACK inline Thread *self_or_die(const char *api) {
     outside_green_thread(api);
   return t;
 }
+// The executor running the calling green thread, read once; anywhere else a
+// fatal error naming `api`.
+GT_NO_SPLIT_STACK inline Executor *executor_or_die(const char *api) {
+  Executor *e = current_executor();
+  if (!e || !e->current) [[unlikely]]
+    outside_green_thread(api);
+  return e;
+}
 
 // idle.cpp
 void wakep();              // wake one idle executor to look for work

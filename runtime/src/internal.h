@@ -243,7 +243,9 @@ bool cancel_own_wait(Thread *t);
 uint32_t park(Thread *self, const Unlock *unlock);
 uint32_t park_locked(Thread *self, SpinLock *lk); // unlocks lk
 
-bool cancel_pending(Thread *t);
+inline bool cancel_pending(Thread *t) {
+  return __atomic_load_n(&t->mb.signals, __ATOMIC_SEQ_CST) & GT_SIGNAL_CANCEL;
+}
 
 // Preemption (preempt.cpp): the monitor thread that asks threads running
 // longer than a time slice to yield at their next safepoint poll.
@@ -279,7 +281,16 @@ GT_NO_SPLIT_STACK unsigned stack_class_of(size_t size); // Stack::cls
 // (GT_ATTR_SMALL_STACK) or by default (fn in code compiled by
 // gt-cc -fsplit-stack), fn begins with the split-stack check, and small
 // stacks are usable in this program.
-bool small_stack_for(const void *fn, unsigned attr_flags);
+// The common answer inline: the entry function that last qualified by
+// default (programs spawn the same few again and again).
+extern std::atomic<const void *> small_stack_default_entry;
+bool small_stack_for_slow(const void *fn, unsigned attr_flags);
+inline bool small_stack_for(const void *fn, unsigned attr_flags) {
+  if (fn == small_stack_default_entry.load(std::memory_order_relaxed) &&
+      !(attr_flags & GT_ATTR_FULL_STACK)) [[likely]]
+    return true;
+  return small_stack_for_slow(fn, attr_flags);
+}
 bool small_stack_alloc(Executor *e, Stack *out);
 void small_stack_free(Executor *e, const Stack &s);
 // The lowest word of a first segment: code that runs without checks and

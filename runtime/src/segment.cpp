@@ -257,22 +257,27 @@ static bool split_stack_checked(const void *fn) {
 #endif
 #endif
 
-bool small_stack_for(const void *fn, unsigned flags) {
+std::atomic<const void *> small_stack_default_entry{nullptr};
+
+bool small_stack_for_slow(const void *fn, unsigned flags) {
   // GT_SPLIT_STACK_RUNTIME: the runtime itself checks (runtime/CMakeLists.txt;
   // without it __morestack is not even ours).
 #if defined(GT_SPLIT_STACK_RUNTIME)
   if (flags & GT_ATTR_FULL_STACK)
     return false;
-  if (!(flags & GT_ATTR_SMALL_STACK) && !in_split_text(fn))
+  bool by_default = in_split_text(fn);
+  if (!by_default && !(flags & GT_ATTR_SMALL_STACK))
     return false;
-  // Programs spawn the same few entry functions again and again: remember
-  // the last one that qualified rather than read its prologue every time.
-  alignas(64) static std::atomic<const void *> last_checked{nullptr};
-  if (fn == last_checked.load(std::memory_order_relaxed))
+  // Remember the last entry function that qualified rather than read its
+  // prologue every time: by default in small_stack_default_entry (which
+  // small_stack_for reads inline), asked for here.
+  alignas(64) static std::atomic<const void *> last_asked{nullptr};
+  if (!by_default && fn == last_asked.load(std::memory_order_relaxed))
     return true;
   if (!small_stacks_usable() || !split_stack_checked(fn))
     return false;
-  last_checked.store(fn, std::memory_order_relaxed);
+  (by_default ? small_stack_default_entry : last_asked)
+      .store(fn, std::memory_order_relaxed);
   return true;
 #else
   (void)fn, (void)flags;

@@ -2,6 +2,8 @@
 // spawns, detach, yield, thread ids, and misuse of handles.
 #include "check.h"
 
+#include <gt/gc.h>
+
 #include <atomic>
 #include <vector>
 
@@ -135,6 +137,11 @@ void join_detached(void *) {
   gt_join(h);
 }
 
+// A null entry function is reported when spawned, not as a jump to 0 in
+// the new thread.
+void spawn_null(void *) { gt_spawn(nullptr, nullptr, nullptr); }
+void spawn_ref_null(void *) { gt_spawn_ref(nullptr, nullptr, nullptr); }
+
 } // namespace
 
 int main() {
@@ -144,6 +151,10 @@ int main() {
   expect_fatal("joining a detached thread", join_detached, "gt_join: ");
   expect_death("gt_yield outside gt_run", [] { gt_yield(); },
                "gt_yield called outside a green thread");
+  expect_fatal("spawning a null function", spawn_null,
+               "gt_spawn: the entry function is null");
+  expect_fatal("spawning a null function by reference", spawn_ref_null,
+               "gt_spawn_ref: the entry function is null");
   std::puts("all spawn tests passed");
   return 0;
 }
