@@ -254,11 +254,7 @@ void preempt_stop();                        // after shutdown
 
 // Timers (timers.cpp).
 void timer_add(uint64_t deadline, Thread *t, uint64_t gen);
-// The earliest deadline, UINT64_MAX when none; read by every tick.
-extern std::atomic<uint64_t> timer_earliest;
-inline uint64_t timer_next_deadline() {
-  return timer_earliest.load(std::memory_order_acquire);
-}
+inline uint64_t timer_next_deadline(); // UINT64_MAX when none; below
 void timers_run(Executor *e, uint64_t now);
 uint64_t now_ns();
 
@@ -269,10 +265,7 @@ void stacks_install_overflow_handler();
 void stacks_executor_init(); // the executor thread's alternate signal stack
 void stacks_executor_fini();
 // Both unchecked: the overflow handler calls them (running_segment).
-extern size_t stack_default_bytes; // stack_set_default_size sets it
-GT_NO_SPLIT_STACK inline size_t stack_default_size() {
-  return stack_default_bytes;
-}
+GT_NO_SPLIT_STACK inline size_t stack_default_size(); // below ReadMostly
 void stack_set_default_size(size_t size);
 GT_NO_SPLIT_STACK unsigned stack_class_of(size_t size); // Stack::cls
 
@@ -281,16 +274,10 @@ GT_NO_SPLIT_STACK unsigned stack_class_of(size_t size); // Stack::cls
 // (GT_ATTR_SMALL_STACK) or by default (fn in code compiled by
 // gt-cc -fsplit-stack), fn begins with the split-stack check, and small
 // stacks are usable in this program.
-// The common answer inline: the entry function that last qualified by
-// default (programs spawn the same few again and again).
-extern std::atomic<const void *> small_stack_default_entry;
+// The common answer inline (below ReadMostly): the entry function that last
+// qualified by default (programs spawn the same few again and again).
+inline bool small_stack_for(const void *fn, unsigned attr_flags);
 bool small_stack_for_slow(const void *fn, unsigned attr_flags);
-inline bool small_stack_for(const void *fn, unsigned attr_flags) {
-  if (fn == small_stack_default_entry.load(std::memory_order_relaxed) &&
-      !(attr_flags & GT_ATTR_FULL_STACK)) [[likely]]
-    return true;
-  return small_stack_for_slow(fn, attr_flags);
-}
 bool small_stack_alloc(Executor *e, Stack *out);
 void small_stack_free(Executor *e, const Stack &s);
 // The lowest word of a first segment: code that runs without checks and
@@ -399,12 +386,51 @@ void thread_cache_drain(Executor *e);
 Thread *thread_from_handle(gt_thread_t h); // nullptr if never valid
 uint64_t thread_next_id(Executor *e);
 
+// Words the scheduler reads at every switch, and spawn at every spawn, on a
+// cache line of their own (sched.cpp defines it). Most are written only when
+// a collection, a stack-scan cycle or a logging round starts or ends, or at
+// start-up, never on a mutator's path, so the line stays with the executors
+// that read it. (Among other globals, a benchmark's counter and the
+// collector's statistics lock shared their lines.) The last two change more
+// often, but everyone who reads the line reads them too. Each field's
+// owner, who writes it, is named.
+struct alignas(64) ReadMostly {
+  std::atomic<uint32_t> gc_phase{0};   // gc/collect.cpp: gc::phase
+  std::atomic<bool> gc_scan_on{false}; // gc/threadscan.cpp: gc::scan_on
+  std::atomic<bool> gc_log_on{false};  // gc/wlog.cpp: gc::log_on
+  uint64_t gc_torture_every = 0;       // gc/torture.cpp: gc::torture_every
+  size_t stack_default_bytes = 0;      // stacks.cpp: stack_set_default_size
+  // timers.cpp: the earliest deadline, UINT64_MAX when none.
+  std::atomic<uint64_t> timer_earliest{UINT64_MAX};
+  // segment.cpp: the entry function that last qualified for a small stack
+  // by default (small_stack_for).
+  std::atomic<const void *> small_stack_default_entry{nullptr};
+};
+static_assert(sizeof(ReadMostly) == 64);
+extern ReadMostly read_mostly;
+GT_NO_SPLIT_STACK inline size_t stack_default_size() {
+  return read_mostly.stack_default_bytes;
+}
+inline uint64_t timer_next_deadline() {
+  return read_mostly.timer_earliest.load(std::memory_order_acquire);
+}
+inline bool small_stack_for(const void *fn, unsigned attr_flags) {
+  if (fn == read_mostly.small_stack_default_entry.load(
+                std::memory_order_relaxed) &&
+      !(attr_flags & GT_ATTR_FULL_STACK)) [[likely]]
+    return true;
+  return small_stack_for_slow(fn, attr_flags);
+}
+
 // The collector's hooks in the scheduler (gc/collect.cpp).
 namespace gc {
-extern std::atomic<uint32_t> phase; // gc::Phase; nonzero: a collection runs
-extern uint64_t torture_every;      // GT_GC_TORTURE=N, or 0
+// gc::Phase; nonzero: a collection runs.
+inline constexpr std::atomic<uint32_t> &phase = read_mostly.gc_phase;
+// GT_GC_TORTURE=N, or 0.
+inline constexpr uint64_t &torture_every = read_mostly.gc_torture_every;
 // The concurrent stack scan (gc/threadscan.cpp, whose protocol this is).
-extern std::atomic<bool> scan_on; // a scan cycle is running
+// A scan cycle is running.
+inline constexpr std::atomic<bool> &scan_on = read_mostly.gc_scan_on;
 uint64_t scan_born_word();        // Thread::gc_word of a thread made now
 // The resume barrier: after storing t's status Running, if scan_on (read
 // after a compiler barrier only; scan_begin pays for a process_barrier):
@@ -422,7 +448,7 @@ void scan_unclaim(Thread *t, const ScanClaim &cl);
 // e->running, if log_on (read after a compiler barrier only; the rounds pay
 // for a process_barrier): lend the executor's log to t. After t switched
 // out, if its mailbox's wlog_state is set: take it back and seal it.
-extern std::atomic<bool> log_on;
+inline constexpr std::atomic<bool> &log_on = read_mostly.gc_log_on;
 void wlog_lend(Executor *e, Thread *t);
 void wlog_switched_out(Executor *e, Thread *t);
 // t exited: frees the log record of a test log (gt_gc_wlog_start) that was

@@ -52,6 +52,7 @@
 namespace gt {
 
 Sched sched;
+ReadMostly read_mostly; // internal.h
 } // namespace gt
 __thread gt::Executor *gt_tls_executor; // internal.h: current_executor()
 namespace gt {

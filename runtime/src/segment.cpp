@@ -257,8 +257,6 @@ static bool split_stack_checked(const void *fn) {
 #endif
 #endif
 
-std::atomic<const void *> small_stack_default_entry{nullptr};
-
 bool small_stack_for_slow(const void *fn, unsigned flags) {
   // GT_SPLIT_STACK_RUNTIME: the runtime itself checks (runtime/CMakeLists.txt;
   // without it __morestack is not even ours).
@@ -276,7 +274,7 @@ bool small_stack_for_slow(const void *fn, unsigned flags) {
     return true;
   if (!small_stacks_usable() || !split_stack_checked(fn))
     return false;
-  (by_default ? small_stack_default_entry : last_asked)
+  (by_default ? read_mostly.small_stack_default_entry : last_asked)
       .store(fn, std::memory_order_relaxed);
   return true;
 #else

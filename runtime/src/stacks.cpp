@@ -329,21 +329,19 @@ void put_dropped(const Range *r, uint32_t n, unsigned cls) {
 }
 } // namespace
 
-size_t stack_default_bytes;
-
 unsigned stack_class_of(size_t size) { return class_of(size); }
 
 void stack_set_default_size(size_t size) {
   init_sizes();
-  stack_default_bytes = size_t(1)
-                        << (class_of(size ? size : 16384) + kMinShift);
+  read_mostly.stack_default_bytes =
+      size_t(1) << (class_of(size ? size : 16384) + kMinShift);
 }
 
 bool stack_alloc(Executor *e, size_t size, Stack *out) {
   unsigned cls = class_of(size);
   if ((size_t(1) << (cls + kMinShift)) < size)
     return false; // larger than the largest class
-  bool cached = e && cls == class_of(stack_default_bytes);
+  bool cached = e && cls == class_of(read_mostly.stack_default_bytes);
   if (cached && e->nstacks) {
     *out = e->stacks[--e->nstacks];
     return true;
@@ -408,7 +406,7 @@ void stack_prepare() {
     small_prepare();
   if (!prepare_wanted.load(std::memory_order_relaxed))
     return;
-  unsigned cls = class_of(stack_default_bytes);
+  unsigned cls = class_of(read_mostly.stack_default_bytes);
   Stack batch[kPrepareBatch];
   uint32_t n = carve(cls, batch, kPrepareBatch);
   for (uint32_t i = 0; i < n; ++i)
@@ -448,7 +446,7 @@ static void free_to_class(unsigned cls, const Stack *s, uint32_t n) {
 }
 
 void stack_free(Executor *e, const Stack &s) {
-  if (e && s.cls == class_of(stack_default_bytes)) {
+  if (e && s.cls == class_of(read_mostly.stack_default_bytes)) {
     if (e->nstacks == Executor::kStackCache) {
       // Full: give the older half back in one go (one lock, not one per
       // thread, when many threads finish on several executors at once).

@@ -23,8 +23,6 @@ alignas(64) SpinLock lk;
 std::vector<Timer> heap; // min-heap on deadline
 } // namespace
 
-alignas(64) std::atomic<uint64_t> timer_earliest{UINT64_MAX};
-
 uint64_t now_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -36,7 +34,8 @@ void timer_add(uint64_t deadline, Thread *t, uint64_t gen) {
   heap.push_back({deadline, t, gen});
   std::push_heap(heap.begin(), heap.end(), std::greater<>());
   bool first = heap.front().deadline == deadline;
-  timer_earliest.store(heap.front().deadline, std::memory_order_release);
+  read_mostly.timer_earliest.store(heap.front().deadline,
+                                   std::memory_order_release);
   lk.unlock();
   if (first)
     wake_if_idle(); // an idle executor may sleep past the new deadline
@@ -52,8 +51,9 @@ void timers_run(Executor *e, uint64_t now) {
       due[n++] = heap.back();
       heap.pop_back();
     }
-    timer_earliest.store(heap.empty() ? UINT64_MAX : heap.front().deadline,
-                         std::memory_order_release);
+    read_mostly.timer_earliest.store(heap.empty() ? UINT64_MAX
+                                                  : heap.front().deadline,
+                                     std::memory_order_release);
     lk.unlock();
     for (unsigned i = 0; i < n; ++i)
       if (claim(due[i].t, due[i].gen, kWokenTimer))

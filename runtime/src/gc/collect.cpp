@@ -56,7 +56,6 @@
 namespace gt {
 namespace gc {
 
-std::atomic<uint32_t> phase{kIdle};
 std::atomic<uint64_t> collections{0};
 Local *locals;
 

@@ -210,7 +210,6 @@ void scan_end();
 
 // --- collections (collect.cpp)
 enum Phase : uint32_t { kIdle, kStopping, kPreparing, kCollecting, kFlipping };
-extern std::atomic<uint32_t> phase;
 extern std::atomic<uint64_t> collections;
 // Asks for a collection (unless one is being asked for already); the
 // caller, a green thread or a scheduler, then stops or joins it. False:

@@ -78,8 +78,6 @@ void publish_scanned(Thread *t, uint64_t c) {
 }
 } // namespace
 
-std::atomic<bool> scan_on{false};
-
 uint64_t scan_born_word() {
   return word(cycle.load(std::memory_order_relaxed), kScanned);
 }

@@ -23,8 +23,6 @@
 namespace gt {
 namespace gc {
 
-uint64_t torture_every;
-
 namespace {
 std::atomic<uint64_t> allocs{0}, polls{0}, switches{0};
 

@@ -69,8 +69,6 @@
 namespace gt {
 namespace gc {
 
-std::atomic<bool> log_on{false};
-
 namespace {
 // The first word of what the mailbox's wlog_state points at.
 enum : uint32_t { kTestLog = 0x7e57106, kExecutorLog = 0xe8ec106 };
