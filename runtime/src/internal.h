@@ -274,8 +274,9 @@ GT_NO_SPLIT_STACK unsigned stack_class_of(size_t size); // Stack::cls
 // (GT_ATTR_SMALL_STACK) or by default (fn in code compiled by
 // gt-cc -fsplit-stack), fn begins with the split-stack check, and small
 // stacks are usable in this program.
-// The common answer inline (below ReadMostly): the entry function that last
-// qualified by default (programs spawn the same few again and again).
+// The common answer inline (below ReadMostly): the entry functions that last
+// did and did not qualify by default (programs spawn the same few again and
+// again).
 inline bool small_stack_for(const void *fn, unsigned attr_flags);
 bool small_stack_for_slow(const void *fn, unsigned attr_flags);
 bool small_stack_alloc(Executor *e, Stack *out);
@@ -402,9 +403,10 @@ struct alignas(64) ReadMostly {
   size_t stack_default_bytes = 0;      // stacks.cpp: stack_set_default_size
   // timers.cpp: the earliest deadline, UINT64_MAX when none.
   std::atomic<uint64_t> timer_earliest{UINT64_MAX};
-  // segment.cpp: the entry function that last qualified for a small stack
-  // by default (small_stack_for).
+  // segment.cpp: the entry functions that last did and did not qualify for
+  // a small stack by default (small_stack_for).
   std::atomic<const void *> small_stack_default_entry{nullptr};
+  std::atomic<const void *> full_stack_default_entry{nullptr};
 };
 static_assert(sizeof(ReadMostly) == 64);
 extern ReadMostly read_mostly;
@@ -415,10 +417,14 @@ inline uint64_t timer_next_deadline() {
   return read_mostly.timer_earliest.load(std::memory_order_acquire);
 }
 inline bool small_stack_for(const void *fn, unsigned attr_flags) {
-  if (fn == read_mostly.small_stack_default_entry.load(
-                std::memory_order_relaxed) &&
-      !(attr_flags & GT_ATTR_FULL_STACK)) [[likely]]
-    return true;
+  if (!(attr_flags & (GT_ATTR_SMALL_STACK | GT_ATTR_FULL_STACK))) {
+    if (fn ==
+        read_mostly.small_stack_default_entry.load(std::memory_order_relaxed))
+      return true;
+    if (fn ==
+        read_mostly.full_stack_default_entry.load(std::memory_order_relaxed))
+      return false;
+  }
   return small_stack_for_slow(fn, attr_flags);
 }
 

@@ -88,8 +88,9 @@ Thread *executor_current(Executor *e) { return e->current; }
 // switch (SwapStackChecker: the limit at %fs:0x70 belongs to the OS thread,
 // and a switch does not switch it); the scheduler sets it for the thread it
 // resumes instead (segment.cpp). So it is inlined only into unchecked
-// callers whose frame, with its own, fits a small stack's slack (gt_yield);
-// everyone else calls switch_out.
+// callers whose frame, with its own, fits a small stack's slack (gt_yield,
+// gt_spawn, park, exit_current: a few words each, the calls they make
+// checked); everyone else calls switch_out.
 [[gnu::always_inline]] GT_NO_SPLIT_STACK static inline Executor *
 switch_out_inline(Executor *e, SwitchReason why, uintptr_t arg) {
   // The scheduler resumes us with the mailbox register pointing at our
@@ -110,8 +111,10 @@ switch_out(Executor *e, SwitchReason why, uintptr_t arg) {
   return switch_out_inline(e, why, arg);
 }
 
-uint32_t park(Thread *self, const Unlock *unlock) {
-  switch_out(current_executor(), kPark, reinterpret_cast<uintptr_t>(unlock));
+[[gnu::noinline]] GT_NO_SPLIT_STACK uint32_t park(Thread *self,
+                                                  const Unlock *unlock) {
+  switch_out_inline(current_executor(), kPark,
+                    reinterpret_cast<uintptr_t>(unlock));
   return self->wake_reason;
 }
 
@@ -431,8 +434,8 @@ GT_NO_SPLIT_STACK static void schedule(Executor *e) {
 
 // --- threads
 
-[[noreturn]] static void exit_current() {
-  switch_out(current_executor(), kExit);
+[[noreturn, gnu::noinline]] GT_NO_SPLIT_STACK static void exit_current() {
+  switch_out_inline(current_executor(), kExit, 0);
   fatal("an exited thread was resumed");
 }
 
@@ -525,11 +528,14 @@ using namespace gt;
 
 extern "C" {
 
-gt_thread_t gt_spawn(void (*fn)(void *), void *arg, const gt_attr *attr) {
+// Unchecked, with the switch inlined (spawn_on checks for itself).
+[[gnu::noinline]] GT_NO_SPLIT_STACK gt_thread_t gt_spawn(void (*fn)(void *),
+                                                         void *arg,
+                                                         const gt_attr *attr) {
   Executor *e = executor_or_die("gt_spawn");
   Thread *t = spawn_on(e, fn, arg, attr);
   gt_thread_t h = t->handle();
-  switch_out(e, kSpawn, reinterpret_cast<uintptr_t>(t));
+  switch_out_inline(e, kSpawn, reinterpret_cast<uintptr_t>(t));
   return h;
 }
 
@@ -594,7 +600,7 @@ void gt_detach(gt_thread_t h) {
 }
 
 // Unchecked, with the switch inlined: the hottest switch of all.
-GT_NO_SPLIT_STACK void gt_yield(void) {
+[[gnu::noinline]] GT_NO_SPLIT_STACK void gt_yield(void) {
   switch_out_inline(executor_or_die("gt_yield"), kYield, 0);
 }
 

@@ -257,30 +257,39 @@ static bool split_stack_checked(const void *fn) {
 #endif
 #endif
 
-bool small_stack_for_slow(const void *fn, unsigned flags) {
+// Whether a thread whose entry is fn, spawned with flags, gets a small stack.
+static bool small_stack_decide(const void *fn, unsigned flags) {
   // GT_SPLIT_STACK_RUNTIME: the runtime itself checks (runtime/CMakeLists.txt;
   // without it __morestack is not even ours).
 #if defined(GT_SPLIT_STACK_RUNTIME)
   if (flags & GT_ATTR_FULL_STACK)
     return false;
-  bool by_default = in_split_text(fn);
-  if (!by_default && !(flags & GT_ATTR_SMALL_STACK))
+  if (!in_split_text(fn) && !(flags & GT_ATTR_SMALL_STACK))
     return false;
-  // Remember the last entry function that qualified rather than read its
-  // prologue every time: by default in small_stack_default_entry (which
-  // small_stack_for reads inline), asked for here.
+  // Asked for: remember the last entry function that qualified rather than
+  // read its prologue every time.
   alignas(64) static std::atomic<const void *> last_asked{nullptr};
-  if (!by_default && fn == last_asked.load(std::memory_order_relaxed))
+  if (fn == last_asked.load(std::memory_order_relaxed))
     return true;
   if (!small_stacks_usable() || !split_stack_checked(fn))
     return false;
-  (by_default ? read_mostly.small_stack_default_entry : last_asked)
-      .store(fn, std::memory_order_relaxed);
+  if (flags & GT_ATTR_SMALL_STACK)
+    last_asked.store(fn, std::memory_order_relaxed);
   return true;
 #else
   (void)fn, (void)flags;
   return false;
 #endif
+}
+
+bool small_stack_for_slow(const void *fn, unsigned flags) {
+  bool small = small_stack_decide(fn, flags);
+  // The answers for default spawns are small_stack_for's inline caches.
+  if (!(flags & (GT_ATTR_SMALL_STACK | GT_ATTR_FULL_STACK)))
+    (small ? read_mostly.small_stack_default_entry
+           : read_mostly.full_stack_default_entry)
+        .store(fn, std::memory_order_relaxed);
+  return small;
 }
 
 bool small_prepare_wanted() {
