@@ -1,6 +1,8 @@
 // runq.cpp: the local ring with runnext and the global queue (see runq.h).
 #include "runq.h"
 
+#include <sys/mman.h>
+
 namespace gt {
 
 void RunQueue::put(Thread *t, bool next, GlobalQueue &global) {
@@ -37,10 +39,7 @@ bool RunQueue::put_slow(Thread *t, uint32_t h, uint32_t tl,
   if (!head_.compare_exchange_strong(h, h + n, std::memory_order_acq_rel))
     return false; // a thief made room
   batch[n] = t;
-  for (uint32_t i = 0; i < n; ++i)
-    batch[i]->next = batch[i + 1];
-  t->next = nullptr;
-  global.put_batch(batch[0], t, n + 1);
+  global.put_batch(batch, n + 1);
   return true;
 }
 
@@ -110,14 +109,38 @@ Thread *RunQueue::steal_from(RunQueue &victim, bool take_runnext) {
   return batch[0];
 }
 
-void GlobalQueue::put_batch(Thread *first, Thread *last, uint32_t n) {
-  last->next = nullptr;
+GlobalQueue::Block *GlobalQueue::new_block() {
+  if (Block *b = free_) {
+    free_ = b->next;
+    return b;
+  }
+  // A run of blocks per mapping. The queue never gives memory back: it
+  // keeps as many blocks as it ever held at once (a block per 509 threads).
+  constexpr size_t kRun = 64;
+  void *p = mmap(nullptr, kRun * sizeof(Block), PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    fatal("the global run queue: out of memory");
+  Block *run = static_cast<Block *>(p);
+  for (size_t i = 1; i < kRun; ++i) {
+    run[i].next = free_;
+    free_ = &run[i];
+  }
+  return &run[0];
+}
+
+void GlobalQueue::put_batch(Thread *const *ts, uint32_t n) {
   lk_.lock();
-  if (tail_)
-    tail_->next = first;
-  else
-    head_ = first;
-  tail_ = last;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (!tail_ || tail_->tail == Block::kItems) {
+      Block *b = new_block();
+      b->next = nullptr;
+      b->head = b->tail = 0;
+      (tail_ ? tail_->next : head_) = b;
+      tail_ = b;
+    }
+    tail_->items[tail_->tail++] = ts[i];
+  }
   size_.fetch_add(n, std::memory_order_release);
   lk_.unlock();
 }
@@ -126,6 +149,7 @@ Thread *GlobalQueue::get_batch(RunQueue &local, uint32_t max, uint32_t share,
                                GlobalQueue &self) {
   if (empty())
     return nullptr;
+  Thread *got[kMaxBatch];
   lk_.lock();
   uint32_t size = size_.load(std::memory_order_relaxed);
   uint32_t n = size / share + 1;
@@ -133,26 +157,27 @@ Thread *GlobalQueue::get_batch(RunQueue &local, uint32_t max, uint32_t share,
     n = size;
   if (n > max)
     n = max;
-  if (n == 0) {
-    lk_.unlock();
-    return nullptr;
+  if (n > kMaxBatch)
+    n = kMaxBatch;
+  for (uint32_t i = 0; i < n;) {
+    Block *b = head_;
+    while (i < n && b->head < b->tail)
+      got[i++] = b->items[b->head++];
+    if (b->head == b->tail) { // emptied: kept for reuse
+      head_ = b->next;
+      if (!head_)
+        tail_ = nullptr;
+      b->next = free_;
+      free_ = b;
+    }
   }
-  Thread *first = head_;
-  Thread *t = first;
-  for (uint32_t i = 1; i < n; ++i)
-    t = t->next;
-  head_ = t->next;
-  if (!head_)
-    tail_ = nullptr;
   size_.fetch_sub(n, std::memory_order_release);
   lk_.unlock();
-  Thread *rest = first->next;
-  for (uint32_t i = 1; i < n; ++i) {
-    Thread *following = rest->next;
-    local.put(rest, false, self);
-    rest = following;
-  }
-  return first;
+  if (n == 0)
+    return nullptr;
+  for (uint32_t i = 1; i < n; ++i)
+    local.put(got[i], false, self);
+  return got[0];
 }
 
 } // namespace gt

@@ -1,8 +1,11 @@
-// The two runtime services runq.cpp needs, for building the run-queue test
+// The runtime services runq.cpp needs, for building the run-queue test
 // alone under ThreadSanitizer (test-runq-tsan), without the scheduler, whose
 // stack switches TSan cannot follow.
 #include "internal.h"
 
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <sched.h>
 
@@ -12,5 +15,13 @@ uint64_t now_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return uint64_t(ts.tv_sec) * 1000000000u + ts.tv_nsec;
+}
+void fatal(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  std::vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  std::fputc('\n', stderr);
+  std::abort();
 }
 } // namespace gt
