@@ -43,22 +43,6 @@ bool RunQueue::put_slow(Thread *t, uint32_t h, uint32_t tl,
   return true;
 }
 
-Thread *RunQueue::get() {
-  Thread *next = runnext_.load(std::memory_order_relaxed);
-  if (next && runnext_.compare_exchange_strong(next, nullptr,
-                                               std::memory_order_acq_rel))
-    return next;
-  for (;;) {
-    uint32_t h = head_.load(std::memory_order_acquire);
-    uint32_t tl = tail_.load(std::memory_order_relaxed);
-    if (h == tl)
-      return nullptr;
-    Thread *t = slots_[h % kSize].load(std::memory_order_relaxed);
-    if (head_.compare_exchange_weak(h, h + 1, std::memory_order_acq_rel))
-      return t;
-  }
-}
-
 uint32_t RunQueue::grab(Thread **batch, bool take_runnext) {
   for (;;) {
     uint32_t h = head_.load(std::memory_order_acquire);

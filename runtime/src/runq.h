@@ -31,8 +31,22 @@ public:
   // the tail).
   void put(Thread *t, bool next, GlobalQueue &global);
   // Owner only: the scheduler, on its executor's own stack, where nothing is
-  // split-stack checked (see switch_out).
-  GT_NO_SPLIT_STACK Thread *get();
+  // split-stack checked (see switch_out). Inline: once per switch.
+  GT_NO_SPLIT_STACK Thread *get() {
+    Thread *next = runnext_.load(std::memory_order_relaxed);
+    if (next && runnext_.compare_exchange_strong(next, nullptr,
+                                                 std::memory_order_acq_rel))
+      return next;
+    for (;;) {
+      uint32_t h = head_.load(std::memory_order_acquire);
+      uint32_t tl = tail_.load(std::memory_order_relaxed);
+      if (h == tl)
+        return nullptr;
+      Thread *t = slots_[h % kSize].load(std::memory_order_relaxed);
+      if (head_.compare_exchange_weak(h, h + 1, std::memory_order_acq_rel))
+        return t;
+    }
+  }
   // Thief: moves about half of `victim`'s threads into this (empty-ish)
   // queue and returns one of them, or nullptr.
   Thread *steal_from(RunQueue &victim, bool take_runnext);
