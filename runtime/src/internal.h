@@ -109,7 +109,7 @@ struct Thread {
   uint64_t park_gen = 0;
   uint32_t wake_reason = 0;
   int32_t wake_index = -1;
-  Thread *next = nullptr; // global run queue link
+  Thread *next = nullptr; // free-record lists (threads.cpp)
   Stack stack;
   void (*fn)(void *) = nullptr;
   void *arg = nullptr;
