@@ -19,6 +19,7 @@
 // - Every collection empties every executor's block: a thread that stopped
 //   for one finds alloc_ptr == alloc_limit == 0 and refills.
 #include "heap.h"
+#include "newobj.h"
 #include "wlog.h"
 
 #include <cstring>
@@ -82,7 +83,9 @@ uintptr_t alloc_large(Thread *self, const gt_type *t, size_t bytes,
     if (!p)
       exhausted(t, bytes);
     count_large_alloc(obj);
-    return init_object(p - hdr, t, len);
+    uintptr_t payload = init_object(p - hdr, t, len);
+    newobj_large(current_executor()->id, payload); // during a session
+    return payload;
   }
 }
 
@@ -126,6 +129,8 @@ uintptr_t alloc_slow(const gt_type *t, size_t bytes) {
     uintptr_t b = block_take(kAlloc);
     if (!b)
       exhausted(t, bytes);
+    // After wlog_safepoint, nothing allocated since: p is sealed and final.
+    newobj_block(e->id, p, b);
     heap.alloc_since.fetch_add(kBlockBytes, std::memory_order_relaxed);
     l.tlab_start = b;
     l.tlab_end = b + kBlockBytes;

@@ -45,6 +45,7 @@
 // concurrent collector of issue 14 exists; `concurrent` says so and uses
 // this one).
 #include "heap.h"
+#include "newobj.h"
 #include "runtime_roots.h"
 #include "stackscan.h"
 #include "wlog.h"
@@ -204,6 +205,7 @@ void gc_run_start(const gt_config *config, uint32_t executors) {
   gc::load_stackmaps();
   locals = new Local[executors];
   wlog_run_start(executors);
+  newobj_run_start(executors);
   world_reset();
 }
 
@@ -217,6 +219,7 @@ void gc_run_end() {
   }
   stats_run_end(sum);
   wlog_run_end();
+  newobj_run_end();
   delete[] locals;
   locals = nullptr;
 }

@@ -62,7 +62,12 @@
 //    each other's replica words; the publishing CAS is a release and every
 //    read of a forwarding word that may use the replica an acquire.
 //    Nothing else is fenced (AArch64 included).
-// 6. Termination is gc/work.h's: a worker that replays entries is busy and
+// 6. New objects (allocated during the session) are replicated by the
+//    walk of newobj.cpp once their allocator's interval has ended
+//    (replicate_new: shade, or transfer again if a replay reached one
+//    early). Entries may name them, large ones included (check_logged
+//    falls back to a walk of the large-object list).
+// 7. Termination is gc/work.h's: a worker that replays entries is busy and
 //    may call replica_finish only when it will be given no more; then no
 //    gray replica is left anywhere when it returns.
 //
@@ -71,9 +76,12 @@
 // stop-the-world copy would take primaries' replicas for finished copies.
 // replica_abandon ends a session without a flip: it clears the forwarding
 // words of the primaries its workers shaded (each worker lists the ones it
-// won), unmaps large replicas and gives the to-space blocks back, so the
-// heap is as it was before the session.
+// won, new objects included: the walk shades them through shade()),
+// unmaps large replicas, gives the to-space blocks back and forgets the
+// executors' regions (newobj_end), so the heap is as it was before the
+// session.
 #include "replica.h"
+#include "newobj.h"
 #include "work.h"
 
 #include <gt/hooks.h>
@@ -132,7 +140,7 @@ void write_header(uintptr_t d, uintptr_t p, bool array) {
 
 // Step 1 for a large object (not in the blocks).
 uintptr_t shade_large(Replicator &w, uintptr_t p) {
-  if (heap.verify && !large_contains(p))
+  if (heap.verify && !large_contains(p) && !large_exists(p))
     bad_ref(p, "is neither in the heap nor a large object");
   std::atomic<uintptr_t> &fw = fwd_word(p);
   uintptr_t seen = fw.load(std::memory_order_acquire);
@@ -228,7 +236,7 @@ void check_logged(uintptr_t p, const gt_wlog_entry &e, const char *what) {
     if (s != kAlloc)
       why = s == kFree ? "points into a free heap block"
                        : "points into to-space (a replica)";
-  } else if (!large_contains(p))
+  } else if (!large_contains(p) && !large_exists(p)) // new ones: a walk
     why = "is not in the GC heap (neither in its blocks nor a large object)";
   if (why)
     fatal("gc replay: a write-log entry {%#lx, %zu, %#lx}: its %s %#lx %s: "
@@ -250,6 +258,7 @@ void replica_begin(uint32_t n) {
   workers = new Replicator[n];
   nworkers = n;
   work.reset(n);
+  newobj_begin(); // executors record what they allocate (newobj.cpp)
 }
 
 uint32_t replica_workers() { return nworkers; }
@@ -292,6 +301,32 @@ uintptr_t shade(Replicator &w, uintptr_t p) {
   return r;
 }
 
+namespace {
+// Copies every payload word of p into r, forwarding and shading pointer
+// fields. p's lock is held.
+void copy_all(Replicator &w, uintptr_t p, uintptr_t r) {
+  const gt_type *t = type_of(p);
+  size_t bytes = payload_bytes(p);
+  size_t words = round_up(bytes, kAlign) / 8; // with the padding
+  uintptr_t *rw = words_of(r);
+  size_t i = 0;
+  if (uint32_t nptrs = t->nptrs) { // pointer fields by element
+    size_t stride = t->size / 8, count = bytes / t->size;
+    const uint32_t *offs = t->ptr_offsets;
+    for (size_t e = 0, base = 0; e < count; ++e, base += stride)
+      for (uint32_t k = 0; k < nptrs; ++k) {
+        size_t f = base + offs[k] / 8;
+        for (; i < f; ++i)
+          rw[i] = load_word(p + 8 * i);
+        rw[f] = shade(w, load_word(p + 8 * f));
+        i = f + 1;
+      }
+  }
+  for (; i < words; ++i)
+    rw[i] = load_word(p + 8 * i);
+}
+} // namespace
+
 void transfer(Replicator &w, uintptr_t r) {
   uintptr_t p = back_word(r).load(std::memory_order_relaxed);
   if (!p)
@@ -300,27 +335,30 @@ void transfer(Replicator &w, uintptr_t r) {
     fatal("gc replication: replica %#lx's primary %#lx forwards elsewhere",
           (unsigned long)r, (unsigned long)p);
   if (back_word(r).load(std::memory_order_relaxed)) {
-    const gt_type *t = type_of(p);
-    size_t bytes = payload_bytes(p);
-    size_t words = round_up(bytes, kAlign) / 8; // with the padding
-    uintptr_t *rw = words_of(r);
-    size_t i = 0;
-    if (uint32_t nptrs = t->nptrs) { // pointer fields by element
-      size_t stride = t->size / 8, count = bytes / t->size;
-      const uint32_t *offs = t->ptr_offsets;
-      for (size_t e = 0, base = 0; e < count; ++e, base += stride)
-        for (uint32_t k = 0; k < nptrs; ++k) {
-          size_t f = base + offs[k] / 8;
-          for (; i < f; ++i)
-            rw[i] = load_word(p + 8 * i);
-          rw[f] = shade(w, load_word(p + 8 * f));
-          i = f + 1;
-        }
-    }
-    for (; i < words; ++i)
-      rw[i] = load_word(p + 8 * i);
+    copy_all(w, p, r);
     back_word(r).store(0, std::memory_order_relaxed);
     ++w.n.transfers;
+  }
+  unlock(p, r);
+}
+
+void replicate_new(Replicator &w, uintptr_t p, bool retransfer) {
+  ++w.n.new_objects;
+  uint64_t made = w.n.replicas + w.n.large_replicas + w.n.large_marked;
+  uintptr_t r = shade(w, p);
+  if (w.n.replicas + w.n.large_replicas + w.n.large_marked != made)
+    ++w.n.new_replicated;
+  if (r == p)
+    return; // a marked large NOPTRS object: no replica
+  // Locking orders the allocator's writes (before the seal that the caller
+  // acquired) before whoever transfers r after our unlock.
+  lock(w, p);
+  if (!back_word(r).load(std::memory_order_relaxed)) {
+    ++w.n.new_early; // transferred before its allocator's interval ended
+    if (retransfer) {
+      copy_all(w, p, r);
+      ++w.n.retransfers;
+    }
   }
   unlock(p, r);
 }
@@ -397,6 +435,10 @@ ReplicaCounts replica_counts() {
     s.replay_skipped += c.replay_skipped;
     s.replay_words += c.replay_words;
     s.lock_waits += c.lock_waits;
+    s.new_objects += c.new_objects;
+    s.new_replicated += c.new_replicated;
+    s.new_early += c.new_early;
+    s.retransfers += c.retransfers;
   }
   return s;
 }
@@ -417,6 +459,7 @@ void replica_abandon() {
     }
     std::free(w.shaded);
   }
+  newobj_end();
   blocks_free_copy();
   delete[] workers;
   workers = nullptr;

@@ -6,8 +6,10 @@
 // note section 12) owns them: replica_begin opens one (collections are held
 // off from then on), workers shade, transfer and replay, and
 // replica_abandon ends it, giving everything back. Objects allocated during
-// a session are not replicated correctly yet (step 5): callers allocate
-// nothing in the GC heap while a session is open.
+// a session are replicated after their allocator's next safepoint
+// (newobj.cpp, step 5): workers call newobj_drain. The rule for callers:
+// replica_begin, then wlog_on, and only then shade; wlog_off before the
+// final newobj_drain (newobj.cpp, point 4).
 #pragma once
 
 #include "heap.h"
@@ -31,6 +33,12 @@ struct ReplicaCounts {
   uint64_t replay_skipped = 0; // ... whose replica was not transferred yet
   uint64_t replay_words = 0;   // words copied by replays
   uint64_t lock_waits = 0;     // an object's lock found held
+  // New objects (newobj.cpp): walked once sealed; of them, replicated by
+  // the walk's shade; found transferred already (a replay of another
+  // thread's entry reached them first, maybe before their allocator's
+  // seal: the walk cannot tell); and transferred again.
+  uint64_t new_objects = 0, new_replicated = 0, new_early = 0;
+  uint64_t retransfers = 0;
 };
 
 // One worker of a session: its to-space block, whose replicas in
@@ -64,6 +72,15 @@ void replay(Replicator &w, const gt_wlog_entry &e);
 // Transfers w's gray replicas and those published by others until there
 // are none now (others may publish more later).
 void replica_drain(Replicator &w);
+// Walks the sealed, not yet walked part of every executor's cycle region
+// (newobj.cpp) and replicates each new object there with replicate_new.
+// `retransfer` false skips the re-transfer (tests only: it shows that a
+// replica made early goes stale).
+void newobj_drain(Replicator &w, bool retransfer = true);
+// One new object p whose allocator's interval has ended: shades it; if its
+// replica is transferred already, transfers it again under its lock (all its
+// words from the primary's current contents), unless !retransfer.
+void replicate_new(Replicator &w, uintptr_t p, bool retransfer);
 // Drains until no gray replica is left anywhere (gc/work.h's termination):
 // every worker calls it once, when it will be given no more entries to
 // replay or objects to shade.

@@ -232,6 +232,7 @@ struct ReplicaBad {
 } // namespace
 
 ReplicaCheck replica_verify(bool fatal) {
+  large_index(); // with those allocated during the session (quiescent)
   ReplicaCheck c;
   ReplicaBad bad{fatal, &c.bad_words};
   for (uint32_t i = 0; i < replica_workers(); ++i) {

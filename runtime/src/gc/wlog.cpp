@@ -45,6 +45,12 @@
 //    One round runs at a time; a green thread waiting to run one
 //    acknowledges the running one for its executor (its caller is at a call,
 //    a safepoint), else the two would wait for each other.
+//    The same points seal the executor's allocation cursor for the
+//    replication of new objects (newobj_seal, newobj.cpp): a lend (the
+//    executor's cursor, between threads), a take-back and a safepoint's seal
+//    (the thread's cursor, its interval ended), each before the
+//    acknowledgement, so that a round also means "every allocation before
+//    it is sealed".
 // 5. Tests without a collector keep their own buffer (gt_gc_wlog_start; the
 //    mailbox's wlog_state then points at a TestLog), which the scheduler
 //    and rounds leave alone; a thread that starts one gives the executor's
@@ -60,6 +66,7 @@
 #include "wlog.h"
 
 #include "heap.h"
+#include "newobj.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -327,6 +334,10 @@ void wlog_lend(Executor *e, Thread *t) {
   uint64_t r = round_seen(); // before lend_locked reads log_on
   x.lk.lock();
   lend_locked(x, t);
+  // Before the acknowledgement, which a round's caller may take as "every
+  // allocation so far is sealed" too.
+  if (x.lent_to == t) // the executor's cursor (t's mailbox is stale)
+    newobj_seal(x.id, e->tlab_ptr);
   seal_and_ack(x, r); // between threads: no interval is open here
   x.lk.unlock();
 }
@@ -336,6 +347,7 @@ void take_and_seal(ExecLog &x, Thread *t) {
   uint64_t r = round_seen();
   x.lk.lock();
   take_locked(x, t);
+  newobj_seal(x.id, t->mb.alloc_ptr); // (switched out: also e->tlab_ptr)
   seal_and_ack(x, r);
   x.lk.unlock();
 }
@@ -364,6 +376,8 @@ void wlog_safepoint(Thread *t) {
     take_locked(x, t);
   else if (st)
     sync(x, t->mb);
+  if (on || st) // the log is, or was until now, lent to t
+    newobj_seal(x.id, t->mb.alloc_ptr);
   seal_and_ack(x, r);
   x.lk.unlock();
 }
