@@ -50,6 +50,7 @@
 // on every allocation: a safepoint before each) and GT_GC_TORTURE=200;
 // smaller under qemu.
 #include "check.h"
+#include "replica_model.h"
 
 #include "../src/gc/replica.h"
 #include "../src/gc/wlog.h"
@@ -77,120 +78,26 @@ constexpr int kOwnOld = 24;      // old nodes per mutator
 constexpr int kBoard = 8;        // board entries per mutator
 constexpr size_t kBigLen = 1100; // a large Ref[] (8800 bytes)
 
-// --- types
+using namespace replica_model;
 
-struct Node {
-  Node GT_GC *left;
-  long a, b, c;
-  Node GT_GC *right;
-};
-const GT_TYPE_WITH(2) node_type = {
-    GT_TYPE_V1(0),
-    sizeof(Node),
-    "Node",
-    2,
-    {offsetof(Node, left), offsetof(Node, right)}};
-using Ref = void GT_GC *;
-const GT_TYPE_WITH(1) ref_array = {
-    GT_TYPE_V1(GT_TYPE_ARRAY), sizeof(Ref), "Ref[]", 1, {0}};
-struct Pair {
-  long tag;
-  void GT_GC *ref;
-  long x;
-};
-const GT_TYPE_WITH(1) pair_array = {GT_TYPE_V1(GT_TYPE_ARRAY),
-                                    sizeof(Pair),
-                                    "Pair[]",
-                                    1,
-                                    {offsetof(Pair, ref)}};
-const GT_TYPE_WITH(0) byte_array = {
-    GT_TYPE_V1(GT_TYPE_ARRAY | GT_TYPE_NOPTRS), 1, "byte[]", 0, {}};
-
-const gt_type *T(const void *desc) {
-  return static_cast<const gt_type *>(desc);
-}
-
-// --- the model: every object's payload words; a pointer word holds the
-// index of its target + 1 (0: null), any other word its raw value.
-
-enum Kind { kNode, kRefs, kPairs, kBytes };
-struct Model {
-  Kind kind;
-  size_t len; // elements (arrays)
-  std::vector<uint64_t> words;
-};
+// --- the model (replica_model.h)
 
 Model *model;    // capacity for every object of a session
 uintptr_t *addr; // addresses (fixed during a session)
 size_t nobj;     // objects [0, nobj) are in use (old ones first)
 
-uint64_t next_rand(uint64_t &s) {
-  s ^= s << 13;
-  s ^= s >> 7;
-  s ^= s << 17;
-  return s;
-}
-
-bool is_ptr(const Model &m, size_t word) {
-  switch (m.kind) {
-  case kNode:
-    return word == 0 || word == 4;
-  case kRefs:
-    return true;
-  case kPairs:
-    return word % 3 == 1;
-  default:
-    return false;
-  }
-}
-
-size_t payload_bytes(Kind k, size_t len) {
-  switch (k) {
-  case kNode:
-    return sizeof(Node);
-  case kRefs:
-    return len * 8;
-  case kPairs:
-    return len * sizeof(Pair);
-  default:
-    return len;
-  }
-}
-
 // Allocates object i (a zeroed payload) and returns its address.
 uintptr_t make(size_t i, Kind k, size_t len) {
-  Ref r;
-  switch (k) {
-  case kNode:
-    r = gt_gc_alloc(T(&node_type), sizeof(Node));
-    break;
-  case kRefs:
-    r = gt_gc_alloc_array(T(&ref_array), len);
-    break;
-  case kPairs:
-    r = gt_gc_alloc_array(T(&pair_array), len);
-    break;
-  default:
-    r = gt_gc_alloc_array(T(&byte_array), len);
-    break;
-  }
-  model[i] =
-      Model{k, len, std::vector<uint64_t>((payload_bytes(k, len) + 7) / 8)};
+  Ref r = alloc(k, len);
+  model[i] = blank(k, len);
   addr[i] = reinterpret_cast<uintptr_t>(gt_gc_raw(r));
   return addr[i];
 }
 
-uint64_t heap_word(uintptr_t a, size_t word) {
-  return __atomic_load_n(reinterpret_cast<uint64_t *>(a + 8 * word),
-                         __ATOMIC_RELAXED);
-}
 // A word store into object i's primary and the model, without an entry.
 void poke(size_t i, size_t word, uint64_t v) {
-  Model &m = model[i];
-  m.words[word] = v;
-  uint64_t heap = is_ptr(m, word) ? (v ? addr[v - 1] : 0) : v;
-  __atomic_store_n(reinterpret_cast<uint64_t *>(addr[i] + 8 * word), heap,
-                   __ATOMIC_RELAXED);
+  model[i].words[word] = v;
+  store_word(addr[i], model[i], word, v, addr);
 }
 // The same store with its entry first (as gc-barriers emits it), into the
 // executor's write log lent to the calling thread.
@@ -201,14 +108,6 @@ void logged_poke(size_t i, size_t word, uint64_t v) {
                      : 0;
   *gt_hook_write_barrier_reserve(1) = gt_wlog_entry{addr[i], 8 * word, old};
   poke(i, word, v);
-}
-
-uintptr_t replica_of(uintptr_t p) {
-  uintptr_t f = gc::fwd_word(p).load(std::memory_order_acquire);
-  return f & GT_FWD_FORWARDED ? f & ~uintptr_t(GT_FWD_BITS) : 0;
-}
-bool transferred(uintptr_t r) {
-  return gc::fwd_word(r).load(std::memory_order_relaxed) == 0;
 }
 
 // Object i's replica equals the model (a NOPTRS large array: marked).

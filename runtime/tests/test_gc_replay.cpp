@@ -52,6 +52,7 @@
 // Run by scripts/run-tests.py with 1 executor and one per CPU, plain, with
 // GT_GC_VERIFY=1 and with GT_GC_TORTURE; smaller under qemu.
 #include "check.h"
+#include "replica_model.h"
 
 #include "../src/gc/replica.h"
 #include "../src/gc/wlog.h"
@@ -77,119 +78,18 @@ constexpr int kMutators = 4, kWorkers = 2, kOps = 40000, kRounds = 8;
 constexpr int kNodes = 160, kArrays = 32;
 #endif
 
-// --- types
+using namespace replica_model;
 
-struct Node {
-  Node GT_GC *left;
-  long a, b, c;
-  Node GT_GC *right;
-};
-const GT_TYPE_WITH(2) node_type = {
-    GT_TYPE_V1(0),
-    sizeof(Node),
-    "Node",
-    2,
-    {offsetof(Node, left), offsetof(Node, right)}};
-struct Leaf {
-  long w[3];
-};
-const GT_TYPE_WITH(0) leaf_type = {
-    GT_TYPE_V1(GT_TYPE_NOPTRS), sizeof(Leaf), "Leaf", 0, {}};
-using Ref = void GT_GC *;
-const GT_TYPE_WITH(1) ref_array = {
-    GT_TYPE_V1(GT_TYPE_ARRAY), sizeof(Ref), "Ref[]", 1, {0}};
-struct Pair {
-  long tag;
-  void GT_GC *ref;
-  long x;
-};
-const GT_TYPE_WITH(1) pair_array = {GT_TYPE_V1(GT_TYPE_ARRAY),
-                                    sizeof(Pair),
-                                    "Pair[]",
-                                    1,
-                                    {offsetof(Pair, ref)}};
-const GT_TYPE_WITH(0) byte_array = {
-    GT_TYPE_V1(GT_TYPE_ARRAY | GT_TYPE_NOPTRS), 1, "byte[]", 0, {}};
-
-const gt_type *T(const void *desc) {
-  return static_cast<const gt_type *>(desc);
-}
-
-// --- the model: every object's payload words; a pointer word holds the
-// index of its target + 1 (0: null), any other word its raw value.
-
-enum Kind { kNode, kLeaf, kRefs, kPairs, kBytes, kBigRefs, kBigBytes };
-struct Model {
-  Kind kind;
-  size_t len; // elements (arrays)
-  std::vector<uint64_t> words;
-  int owner; // mutator writing it (-1: by word, kRefs/kBigRefs)
-};
+// --- the model (replica_model.h)
 
 std::vector<Model> model;
 Ref *roots;      // registered root slots, one per object
 uintptr_t *addr; // the objects' addresses during a session
-uint64_t next_rand(uint64_t &s) {
-  s ^= s << 13;
-  s ^= s >> 7;
-  s ^= s << 17;
-  return s;
-}
-
-bool is_ptr(const Model &m, size_t word) {
-  switch (m.kind) {
-  case kNode:
-    return word == 0 || word == 4;
-  case kRefs:
-  case kBigRefs:
-    return true;
-  case kPairs:
-    return word % 3 == 1;
-  default:
-    return false;
-  }
-}
-
-size_t payload_bytes(Kind k, size_t len) {
-  switch (k) {
-  case kNode:
-    return sizeof(Node);
-  case kLeaf:
-    return sizeof(Leaf);
-  case kRefs:
-  case kBigRefs:
-    return len * 8;
-  case kPairs:
-    return len * sizeof(Pair);
-  default:
-    return len;
-  }
-}
 
 // Allocates object i of kind k (may collect: addresses are re-read after).
 void make(size_t i, Kind k, size_t len, int owner) {
-  Ref r;
-  switch (k) {
-  case kNode:
-    r = gt_gc_alloc(T(&node_type), sizeof(Node));
-    break;
-  case kLeaf:
-    r = gt_gc_alloc(T(&leaf_type), sizeof(Leaf));
-    break;
-  case kRefs:
-  case kBigRefs:
-    r = gt_gc_alloc_array(T(&ref_array), len);
-    break;
-  case kPairs:
-    r = gt_gc_alloc_array(T(&pair_array), len);
-    break;
-  default:
-    r = gt_gc_alloc_array(T(&byte_array), len);
-    break;
-  }
-  roots[i] = r;
-  model[i] = Model{
-      k, len, std::vector<uint64_t>((payload_bytes(k, len) + 7) / 8), owner};
+  roots[i] = alloc(k, len);
+  model[i] = blank(k, len, owner);
 }
 
 uintptr_t address(size_t i) {
@@ -202,11 +102,8 @@ void take_addresses() {
 
 // A word store into object i's primary and the model (no entry).
 void poke(size_t i, size_t word, uint64_t v) {
-  Model &m = model[i];
-  m.words[word] = v;
-  uint64_t heap = is_ptr(m, word) ? (v ? addr[v - 1] : 0) : v;
-  __atomic_store_n(reinterpret_cast<uint64_t *>(addr[i] + 8 * word), heap,
-                   __ATOMIC_RELAXED);
+  model[i].words[word] = v;
+  store_word(addr[i], model[i], word, v, addr);
 }
 // Bytes [off, off + n) of object i (a NOPTRS one, or non-pointer words).
 void poke_bytes(size_t i, size_t off, const uint8_t *src, size_t n) {
@@ -216,20 +113,6 @@ void poke_bytes(size_t i, size_t off, const uint8_t *src, size_t n) {
     __atomic_store_n(reinterpret_cast<uint8_t *>(addr[i] + off + k), src[k],
                      __ATOMIC_RELAXED);
   }
-}
-uint64_t heap_word(uintptr_t a, size_t word) {
-  return __atomic_load_n(reinterpret_cast<uint64_t *>(a + 8 * word),
-                         __ATOMIC_RELAXED);
-}
-
-// The forwarding word's address part: the replica (or the object itself
-// when marked), 0 when unshaded.
-uintptr_t replica_of(uintptr_t p) {
-  uintptr_t f = gc::fwd_word(p).load(std::memory_order_acquire);
-  return f & GT_FWD_FORWARDED ? f & ~uintptr_t(GT_FWD_BITS) : 0;
-}
-bool transferred(uintptr_t r) {
-  return gc::fwd_word(r).load(std::memory_order_relaxed) == 0;
 }
 
 // Checks every primary against the model.
