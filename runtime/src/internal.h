@@ -218,8 +218,6 @@ GT_NO_SPLIT_STACK inline Executor *current_executor() {
 // current_thread() (nullptr outside green threads) and self_or_die(api) are
 // inline in executor.h.
 [[noreturn]] void outside_green_thread(const char *api);
-uint32_t executor_id(Executor *e);
-Thread *executor_current(Executor *e);
 
 // Switches from the running thread `t` on `e` to e's scheduler. Returns the
 // executor that resumes it.

@@ -79,9 +79,6 @@ void outside_green_thread(const char *api) {
   fatal("%s called outside a green thread", api);
 }
 
-uint32_t executor_id(Executor *e) { return e->id; }
-Thread *executor_current(Executor *e) { return e->current; }
-
 // --- the thread side of a switch
 
 // Not split-stack checked: the fork rejects split-stack functions that
