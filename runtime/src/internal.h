@@ -79,6 +79,20 @@ constexpr uint32_t kSmallClass = ~0u;
 // note, section 5.6).
 #define GT_NO_SPLIT_STACK __attribute__((no_split_stack))
 
+// Calls f() where the C library has room to run: the runtime's code is
+// compiled with split-stack checks but calls into libc (malloc, realloc)
+// are not, and a small-stack thread's first segment (segment.cpp) leaves
+// libc only GT_SEG_SLACK bytes. This frame is larger than any first
+// segment, so its check moves it to a big segment there; elsewhere (a big
+// segment, a full stack, an executor's own stack) it costs a frame of
+// untouched stack. For the runtime's rare allocations on paths that green
+// threads run: the write log's buffers, the cycle regions' lists.
+template <class F> __attribute__((noinline)) auto with_libc_room(F f) {
+  char room[4096];
+  asm volatile("" : : "r"(room) : "memory");
+  return f();
+}
+
 // An entry in a wait queue (waitq.h).
 struct Waiter {
   Thread *t = nullptr;

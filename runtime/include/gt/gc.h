@@ -274,14 +274,24 @@ gt_thread_t gt_spawn_ref(void (*fn)(void GT_GC *), void GT_GC *arg,
  *                            when its interval ends (fatal if bad).
  *   GT_GC_TRACE=1            one line per collection on stderr: its pause
  *                            and phases (stop, copy, flip), bytes copied,
- *                            live and heap sizes. */
+ *                            live and heap sizes.
+ *   GT_GC=stw|concurrent     the collector: the stop-the-world copier (the
+ *                            default) or the concurrent replicating one
+ *                            (issue 14, opt-in while it is built: its flip
+ *                            still stops the world, for a pause that grows
+ *                            with the number of threads). */
 void gt_gc_collect(void);
 
 #define GT_GC_PAUSE_LOG 64
+enum {
+  GT_GC_PAUSE_COLLECTION = 0, /* a whole stop-the-world collection */
+  GT_GC_PAUSE_FLIP = 1        /* a concurrent cycle's flip */
+};
 struct gt_gc_pause {
   uint64_t start_ns;    /* gt_now_ns() when the world was asked to stop */
   uint64_t duration_ns; /* until every executor went back to scheduling */
   uint64_t collection;  /* its number, from 1 */
+  uint64_t kind;        /* GT_GC_PAUSE_* */
 };
 
 struct gt_gc_stats {
@@ -296,6 +306,15 @@ struct gt_gc_stats {
   /* The last min(collections, GT_GC_PAUSE_LOG) pauses, oldest first. */
   uint32_t npauses;
   struct gt_gc_pause pauses[GT_GC_PAUSE_LOG];
+  /* GT_GC=concurrent: cycles, each counted in `collections` too; the time
+   * from their start to their flips, with mutators running (the last
+   * cycle's and all of them); write-log entries they replayed; objects
+   * allocated during them and replicated. Zero under the stop-the-world
+   * collector. */
+  uint64_t cycles;
+  uint64_t mark_last_ns, mark_total_ns;
+  uint64_t replayed_entries;
+  uint64_t new_objects;
 };
 void gt_gc_stats(struct gt_gc_stats *out);
 

@@ -136,6 +136,19 @@ void GT_GC *__gt_new_array(const void *proto, size_t n) SS_NOEXCEPT;
       }),                                                                      \
       (n)))
 
+/* The publication barrier: a new object's header (and its block's zeroing)
+ * must be visible to other threads before any pointer to it is. The
+ * concurrent collector reads pointers that mutators store while it runs,
+ * and follows them to the objects' headers (as Go's publicationBarrier after
+ * mallocgc and HotSpot's StoreStore after an allocation). AArch64 may make
+ * stores visible out of order: dmb ishst. x86-64 does not; there it only
+ * keeps the compiler from moving the header's store after a later one. */
+#if defined(__aarch64__)
+#define GT_GC_PUBLISH() __asm__ __volatile__("dmb ishst" ::: "memory")
+#else
+#define GT_GC_PUBLISH() __asm__ __volatile__("" ::: "memory")
+#endif
+
 static __attribute__((used)) void GT_GC *
 gt_hook_alloc(const gt_type *type, size_t bytes) SS_NOEXCEPT
     __asm__("gc.alloc");
@@ -151,6 +164,7 @@ gt_hook_alloc(const gt_type *type, size_t bytes) SS_NOEXCEPT {
     return gt_gc_alloc_slow(type, bytes);
   mb->alloc_ptr = p + need;
   *(const gt_type **)p = type;
+  GT_GC_PUBLISH();
   return (void GT_GC *)(p + GT_GC_HEADER);
 }
 
@@ -173,6 +187,7 @@ gt_hook_alloc_array(const gt_type *type, size_t n) SS_NOEXCEPT {
   mb->alloc_ptr = p + need;
   ((uintptr_t *)p)[0] = (uintptr_t)n << 3 | 1;
   ((const gt_type **)p)[2] = type;
+  GT_GC_PUBLISH();
   return (void GT_GC *)(p + GT_GC_ARRAY_HEADER);
 }
 

@@ -15,7 +15,9 @@
 //   executor's block if it fits; else take a new zeroed block, after a
 //   collection if the budget is spent or the block would break the limit
 //   (heap.cpp). A request that breaks the limit right after a collection
-//   exhausts the heap: a fatal error with the heap's figures.
+//   exhausts the heap: a fatal error with the heap's figures. Under
+//   GT_GC=concurrent a spent budget asks for a cycle and allocation goes on
+//   until the limit (cycle_allows).
 // - Every collection empties every executor's block: a thread that stopped
 //   for one finds alloc_ptr == alloc_limit == 0 and refills.
 #include "heap.h"
@@ -27,6 +29,30 @@
 namespace gt::gc {
 
 namespace {
+// Under GT_GC=concurrent, an allocation over the budget asks for a cycle and
+// goes on while the heap has room and the cycle's headroom (a second budget:
+// what the mutators may allocate while a cycle runs) lasts; past either it
+// waits (collect yields until the cycle is counted). This is the crude
+// pacing of step 6 (design note, section 12): a mutator that outruns the
+// cycle is held up until the flip. Whether it may go on.
+bool cycle_allows(size_t small, size_t large) {
+  return concurrent && cycle_request() && within_limit(small, large) &&
+         !over_budget(heap.budget + small + large);
+}
+
+// Whether a collection has run since this slow path began (`seen`), so that
+// a request still over the limit exhausts the heap. Under GT_GC=concurrent
+// only a cycle that began after the limit was first missed counts: one that
+// was marking already keeps everything allocated meanwhile.
+bool collected_since(uint64_t seen, uint64_t &target, bool at_limit) {
+  uint64_t n = collections.load(std::memory_order_acquire);
+  if (!concurrent)
+    return n != seen;
+  if (at_limit && !target)
+    target = cycle_target();
+  return target ? n >= target : n != seen;
+}
+
 // No object is this large on any machine: a larger request is an error
 // (an overflowed size), not an exhaustion.
 constexpr size_t kMaxObject = size_t(1) << 47;
@@ -37,6 +63,9 @@ uintptr_t init_object(uintptr_t p, const gt_type *t, size_t len) {
     p += GT_GC_ARRAY_HEADER - GT_GC_HEADER;
   }
   reinterpret_cast<uintptr_t *>(p)[0] = reinterpret_cast<uintptr_t>(t);
+  // The publication barrier (gt/hooks.h, GT_GC_PUBLISH): the header before
+  // any pointer to the object, for the concurrent collector.
+  std::atomic_thread_fence(std::memory_order_release);
   return p + GT_GC_HEADER;
 }
 
@@ -66,14 +95,15 @@ size_t check_request(const gt_type *t, size_t bytes) {
 uintptr_t alloc_large(Thread *self, const gt_type *t, size_t bytes,
                       size_t len) {
   size_t hdr = header_bytes(t), obj = hdr + round_up(bytes, kAlign);
-  uint64_t seen = collections.load(std::memory_order_acquire);
+  uint64_t seen = collections.load(std::memory_order_acquire), target = 0;
   for (;;) {
     if (phase.load(std::memory_order_acquire) != kIdle) {
       collect(self); // one is being asked for: stop for it
       continue;
     }
-    bool collected = collections.load(std::memory_order_acquire) != seen;
-    if (!collected && (over_budget(obj) || !within_limit(0, obj))) {
+    bool collected = collected_since(seen, target, !within_limit(0, obj));
+    if (!collected && (over_budget(obj) || !within_limit(0, obj)) &&
+        !cycle_allows(0, obj)) {
       collect(self);
       continue;
     }
@@ -102,6 +132,7 @@ uintptr_t alloc_slow(const gt_type *t, size_t bytes) {
   if (bytes > GT_GC_LARGE_OBJECT)
     return alloc_large(self, t, bytes, len);
   size_t n = header_bytes(t) + round_up(bytes, kAlign);
+  uint64_t target = 0;
   for (;;) {
     if (phase.load(std::memory_order_acquire) != kIdle) {
       collect(self); // one is being asked for: stop for it
@@ -117,9 +148,11 @@ uintptr_t alloc_slow(const gt_type *t, size_t bytes) {
       mb.alloc_limit = torture_every ? p + n : l.tlab_end;
       return init_object(p, t, len);
     }
-    bool collected = collections.load(std::memory_order_acquire) != seen;
+    bool collected =
+        collected_since(seen, target, !within_limit(kBlockBytes, 0));
     if (!collected &&
-        (over_budget(kBlockBytes) || !within_limit(kBlockBytes, 0))) {
+        (over_budget(kBlockBytes) || !within_limit(kBlockBytes, 0)) &&
+        !cycle_allows(kBlockBytes, 0)) {
       collect(self);
       continue;
     }
@@ -162,6 +195,7 @@ void GT_GC *gt_gc_alloc(const gt_type *t, size_t bytes) {
     if (self->mb.alloc_limit - p >= n) {
       self->mb.alloc_ptr = p + n;
       reinterpret_cast<uintptr_t *>(p)[0] = reinterpret_cast<uintptr_t>(t);
+      std::atomic_thread_fence(std::memory_order_release); // init_object's
       return (void GT_GC *)(p + GT_GC_HEADER);
     }
   }

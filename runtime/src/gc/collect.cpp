@@ -42,8 +42,12 @@
 // thread stops for one first.
 //
 // GT_GC selects the collector: `stw` (this one, the default until the
-// concurrent collector of issue 14 exists; `concurrent` says so and uses
-// this one).
+// concurrent collector of issue 14 is complete) or `concurrent` (cycle.cpp,
+// opt-in while it is built). Under `concurrent` this file routes: a request
+// asks cycle.cpp's coordinator for a cycle, collect() yields instead of
+// stopping (except for the cycle's flip, which stops the world through
+// world.cpp like a collection here), and cycles and replication sessions
+// exclude each other under the same lock as collections and sessions do.
 #include "heap.h"
 #include "newobj.h"
 #include "runtime_roots.h"
@@ -59,10 +63,13 @@ namespace gc {
 
 std::atomic<uint64_t> collections{0};
 Local *locals;
+bool concurrent;
 
 namespace {
-SpinLock hold_lk;              // guards `held` and the phase's move from Idle
+SpinLock hold_lk; // guards `held`, `cycling` and the phase's move from Idle
 std::atomic<bool> held{false}; // a replication session holds them off
+bool cycling;                  // a concurrent cycle runs (cycle.cpp)
+uint32_t sessions_waiting;     // in hold_collections: no new cycle meanwhile
 uint32_t participants;
 uint64_t pause_start, stopped_at, copied_at; // this collection's phases
 
@@ -94,7 +101,8 @@ void flip() {
   runtime_roots_finish();
   roots_unlock();
   uint64_t now = now_ns(), pause = now - pause_start;
-  stats_collection(n, copied, copied + large, pause_start, pause);
+  stats_collection(n, copied, copied + large, pause_start, pause,
+                   GT_GC_PAUSE_COLLECTION);
   if (trace)
     fprintf(stderr,
             "gc %llu: %u executors, pause %.3f ms (stop %.3f, copy %.3f, "
@@ -108,14 +116,12 @@ void flip() {
 }
 
 void configure_mode() {
+  concurrent = false;
   const char *m = getenv("GT_GC");
   if (!m || !*m || !strcmp(m, "stw"))
     return;
   if (!strcmp(m, "concurrent")) {
-    static std::atomic<bool> told{false};
-    if (!told.exchange(true))
-      fprintf(stderr, "gt: GT_GC=concurrent: the concurrent collector is not "
-                      "built yet; using the stop-the-world one\n");
+    concurrent = true;
     return;
   }
   fatal("GT_GC='%s': expected 'stw' or 'concurrent'", m);
@@ -134,6 +140,10 @@ void tlab_retire(Executor *e, Local &l) {
 }
 
 bool request(Executor *e) {
+  if (concurrent) {
+    cycle_request();
+    return false; // nothing stops for it
+  }
   hold_lk.lock();
   if (held.load(std::memory_order_relaxed)) {
     hold_lk.unlock();
@@ -153,19 +163,52 @@ bool request(Executor *e) {
 void collect(Thread *self) {
   (void)self;
   Executor *e = current_executor();
+  if (concurrent) { // stop only for a flip; else ask and let the cycle run
+    bool flip = phase.load(std::memory_order_acquire) == kStopping;
+    if (!flip)
+      cycle_request();
+    switch_out(e, flip ? kGCStop : kYield);
+    return;
+  }
   switch_out(e, request(e) ? kGCStop : kYield);
 }
 
+bool cycle_hold_begin() {
+  hold_lk.lock();
+  bool ok = !held.load(std::memory_order_relaxed) && !sessions_waiting &&
+            phase.load(std::memory_order_acquire) == kIdle;
+  if (ok)
+    cycling = true;
+  hold_lk.unlock();
+  return ok;
+}
+
+void cycle_hold_end() {
+  hold_lk.lock();
+  cycling = false;
+  hold_lk.unlock();
+}
+
 void hold_collections(Thread *self) {
+  hold_lk.lock();
+  ++sessions_waiting; // cycles back to back would starve us otherwise
+  hold_lk.unlock();
   for (;;) {
     hold_lk.lock();
-    bool idle = phase.load(std::memory_order_acquire) == kIdle;
-    if (idle)
+    bool idle = phase.load(std::memory_order_acquire) == kIdle && !cycling;
+    if (idle) {
       held.store(true, std::memory_order_relaxed);
+      --sessions_waiting;
+    }
     hold_lk.unlock();
     if (idle)
       return;
-    collect(self); // stop for the one being asked for
+    if (concurrent) // wait for the cycle without asking for another
+      switch_out(current_executor(),
+                 phase.load(std::memory_order_acquire) == kStopping ? kGCStop
+                                                                    : kYield);
+    else
+      collect(self); // stop for the one being asked for
   }
 }
 
@@ -191,6 +234,10 @@ bool gc_safepoint() {
 void gc_stop_executor(Executor *e) {
   if (phase.load(std::memory_order_acquire) != kStopping)
     return;
+  if (concurrent) {
+    cycle_stop_executor(e); // the cycle's flip
+    return;
+  }
   world_stop(e, prepare);
   uint64_t n = collections.load(std::memory_order_acquire);
   copy_work(local(e));
@@ -207,11 +254,14 @@ void gc_run_start(const gt_config *config, uint32_t executors) {
   wlog_run_start(executors);
   newobj_run_start(executors);
   world_reset();
+  if (concurrent)
+    cycle_run_start();
 }
 
 void gc_executor_gone(Executor *e) { world_executor_gone(e); }
 
 void gc_run_end() {
+  cycle_run_end(); // the coordinator finishes its cycle, if any, and exits
   uint64_t sum = 0;
   for (uint32_t i = 0; i < sched.n; ++i) {
     tlab_retire(&sched.execs[i], locals[i]);
@@ -237,6 +287,12 @@ void gt_gc_collect(void) {
   // A collection that is being asked for has not copied yet, so any that
   // ends after this call will do. A stopped thread may be stolen and resumed
   // by an executor that has not looked at the phase yet: stop again then.
+  if (concurrent) { // a cycle that begins after this call, counted
+    uint64_t target = cycle_target();
+    while (collections.load(std::memory_order_acquire) < target)
+      collect(self);
+    return;
+  }
   uint64_t seen = collections.load(std::memory_order_acquire);
   do
     collect(self);

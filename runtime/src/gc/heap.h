@@ -174,12 +174,22 @@ uint32_t world_stop(Executor *e, void (*prepare)(uint32_t workers));
 // the others return once `collections` has passed `n`.
 void world_finish(uint64_t n, void (*finish)());
 void world_executor_gone(Executor *e); // left its scheduler loop
+// The concurrent cycle's flip (cycle.cpp): moves `phase` from Idle to
+// Stopping (the cycle holds collections off, so nobody else may) and
+// signals the executors, which stop the world as for a collection.
+void world_request_stop();
+// When every executor has left its scheduler loop (gt_run ends) while a
+// stop is asked for: the caller runs prepare and finish itself; whether it
+// did.
+bool world_stop_unattended(void (*prepare)(uint32_t workers), void (*finish)());
 
 // --- statistics (stats.cpp)
 extern bool trace; // GT_GC_TRACE
 void stats_configure();
 void stats_collection(uint64_t n, uint64_t copied, uint64_t live,
-                      uint64_t pause_start, uint64_t pause);
+                      uint64_t pause_start, uint64_t pause, uint64_t kind);
+// A concurrent cycle's figures (cycle.cpp), after its stats_collection.
+void stats_cycle(uint64_t mark_ns, uint64_t replayed, uint64_t new_objects);
 void stats_run_end(uint64_t allocated); // by the executors of a gt_run
 
 // --- scanning suspended stacks while threads run (threadscan.cpp; the
@@ -223,6 +233,22 @@ void collect(Thread *self);
 // gc_run_start; whether this allocation slow path is an Nth one.
 void torture_configure();
 bool torture_alloc();
+
+// --- the concurrent collector (cycle.cpp; GT_GC=concurrent)
+extern bool concurrent; // GT_GC=concurrent: the mode of this gt_run
+// Asks the coordinator for a cycle unless one runs; never waits. Under a
+// replication session's hold the coordinator ignores it.
+bool cycle_request();
+// The count `collections` must reach for a cycle that began after now.
+uint64_t cycle_target();
+// A scheduler joins the cycle's flip (gc_stop_executor).
+void cycle_stop_executor(Executor *e);
+void cycle_run_start(); // gc_run_start: starts the coordinator
+void cycle_run_end();   // gc_run_end: stops it after its cycle, if any
+// collect.cpp: a cycle may begin (no session holds collections off, none
+// is asked for): from then until cycle_hold_end, sessions wait.
+bool cycle_hold_begin();
+void cycle_hold_end();
 
 // --- the parallel copy (copy.cpp)
 void copy_prepare(uint32_t workers); // serial, before the copy

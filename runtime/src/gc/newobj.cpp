@@ -99,7 +99,8 @@ std::atomic<bool> active{false};
 
 template <class T> void grow(T *&a, size_t &cap, uint32_t e, const char *what) {
   cap = cap ? 2 * cap : 16;
-  a = static_cast<T *>(std::realloc(a, cap * sizeof(T)));
+  a = with_libc_room(
+      [&] { return static_cast<T *>(std::realloc(a, cap * sizeof(T))); });
   if (!a)
     fatal("gc newobj: out of memory for executor %u's list of %s", e, what);
 }

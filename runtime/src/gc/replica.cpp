@@ -173,6 +173,7 @@ uintptr_t shade_large(Replicator &w, uintptr_t p) {
   note_shaded(w, p);
   ++w.n.large_replicas;
   w.n.bytes += bytes;
+  w.n.large_bytes += bytes;
   work.publish(r - hdr, r - hdr + bytes);
   return r;
 }
@@ -250,10 +251,14 @@ void replica_begin(uint32_t n) {
   Thread *self = self_or_die("replica_begin");
   if (n == 0)
     fatal("replica_begin: a session needs at least one worker");
+  heap_ensure();
+  hold_collections(self); // also waits for a concurrent cycle's session
   if (workers)
     fatal("replica_begin: a replication session is open already");
-  heap_ensure();
-  hold_collections(self);
+  replica_open(n);
+}
+
+void replica_open(uint32_t n) {
   large_index(); // the large objects that entries may name
   workers = new Replicator[n];
   nworkers = n;
@@ -429,6 +434,7 @@ ReplicaCounts replica_counts() {
     s.large_marked += c.large_marked;
     s.lost += c.lost;
     s.bytes += c.bytes;
+    s.large_bytes += c.large_bytes;
     s.transfers += c.transfers;
     s.replays += c.replays;
     s.replay_copied += c.replay_copied;
@@ -441,6 +447,32 @@ ReplicaCounts replica_counts() {
     s.retransfers += c.retransfers;
   }
   return s;
+}
+
+void replica_commit() {
+  if (!workers)
+    fatal("replica_commit: no replication session is open");
+  for (uint32_t i = 0; i < nworkers; ++i) {
+    Replicator &w = workers[i];
+    for (size_t k = 0; k < w.nshaded; ++k) {
+      uintptr_t p = w.shaded[k];
+      if (in_blocks(p))
+        continue; // freed with its block
+      std::atomic<uintptr_t> &fw = fwd_word(p);
+      uintptr_t r =
+          fw.load(std::memory_order_relaxed) & ~uintptr_t(GT_FWD_BITS);
+      if (r == p)
+        continue; // a marked NOPTRS object: kept, large_sweep unmarks it
+      // The replica stays (marked for large_sweep), the original goes.
+      fw.store(0, std::memory_order_relaxed);
+      fwd_word(r).store(r | GT_FWD_FORWARDED, std::memory_order_relaxed);
+    }
+    std::free(w.shaded);
+  }
+  newobj_end();
+  delete[] workers;
+  workers = nullptr;
+  nworkers = 0;
 }
 
 void replica_abandon() {

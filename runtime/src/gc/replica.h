@@ -27,6 +27,7 @@ struct ReplicaCounts {
   uint64_t large_marked = 0;   // large NOPTRS objects marked
   uint64_t lost = 0;           // shade CASes lost to another worker
   uint64_t bytes = 0;          // of replicas, headers included
+  uint64_t large_bytes = 0;    // ... of them in large replicas
   uint64_t transfers = 0;      // replicas transferred
   uint64_t replays = 0;        // write-log entries replayed
   uint64_t replay_copied = 0;  // ... onto transferred replicas
@@ -55,6 +56,9 @@ struct Replicator {
 // green thread: waits for a running collection to end, then holds
 // collections off until replica_abandon.
 void replica_begin(uint32_t workers);
+// Opens a session for the concurrent cycle (cycle.cpp), which excludes
+// collections and other sessions itself; from any thread.
+void replica_open(uint32_t workers);
 uint32_t replica_workers();
 Replicator &replica_worker(uint32_t i);
 
@@ -93,6 +97,15 @@ ReplicaCounts replica_counts();
 // ones unmapped, to-space blocks back in the pool), collections may start
 // again. No worker may be running.
 void replica_abandon();
+
+// Ends the session with a flip (cycle.cpp, the world stopped, every gray
+// replica transferred, every root rewritten): large objects that were
+// replicated are unmarked and their replicas marked, so that large_sweep
+// frees the originals and keeps the replicas; the shaded lists and the
+// executors' regions are dropped. The caller then sweeps the large objects
+// and flips the blocks (blocks_flip: from-space freed, the replicas'
+// blocks become allocation space).
+void replica_commit();
 
 // The coherence of every replica of the session with its primary (no
 // worker and no mutator may be running): a transferred replica's header

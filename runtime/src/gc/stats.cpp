@@ -32,7 +32,7 @@ void count_large_alloc(size_t bytes) {
 }
 
 void stats_collection(uint64_t n, uint64_t copied, uint64_t live,
-                      uint64_t pause_start, uint64_t pause) {
+                      uint64_t pause_start, uint64_t pause, uint64_t kind) {
   stats_lk.lock();
   stats.collections = n;
   stats.bytes_copied += copied;
@@ -40,7 +40,18 @@ void stats_collection(uint64_t n, uint64_t copied, uint64_t live,
   stats.pause_total_ns += pause;
   if (pause > stats.pause_max_ns)
     stats.pause_max_ns = pause;
-  stats.pauses[(n - 1) % GT_GC_PAUSE_LOG] = gt_gc_pause{pause_start, pause, n};
+  stats.pauses[(n - 1) % GT_GC_PAUSE_LOG] =
+      gt_gc_pause{pause_start, pause, n, kind};
+  stats_lk.unlock();
+}
+
+void stats_cycle(uint64_t mark_ns, uint64_t replayed, uint64_t new_objects) {
+  stats_lk.lock();
+  ++stats.cycles;
+  stats.mark_last_ns = mark_ns;
+  stats.mark_total_ns += mark_ns;
+  stats.replayed_entries += replayed;
+  stats.new_objects += new_objects;
   stats_lk.unlock();
 }
 
@@ -72,6 +83,11 @@ extern "C" void gt_gc_stats(struct gt_gc_stats *out) {
   out->npauses = uint32_t(n < GT_GC_PAUSE_LOG ? n : GT_GC_PAUSE_LOG);
   for (uint32_t i = 0; i < out->npauses; ++i) // oldest first
     out->pauses[i] = stats.pauses[(n - out->npauses + i) % GT_GC_PAUSE_LOG];
+  out->cycles = stats.cycles;
+  out->mark_last_ns = stats.mark_last_ns;
+  out->mark_total_ns = stats.mark_total_ns;
+  out->replayed_entries = stats.replayed_entries;
+  out->new_objects = stats.new_objects;
   stats_lk.unlock();
   out->heap_bytes = heap_bytes();
   out->heap_limit = heap.limit;

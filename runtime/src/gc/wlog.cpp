@@ -60,9 +60,11 @@
 //    every seal is forced, and instead of being queued every sealed entry is
 //    checked (its object a heap or large object with a valid descriptor, the
 //    offset or range inside its payload, an overwritten pointer only for a
-//    pointer field and itself a heap object), then dropped. Objects do not
-//    move between a thread's safepoint and its seal, so the check reads them
-//    where the entry says.
+//    pointer field and itself a heap object), then dropped, unless a
+//    replication session or concurrent cycle is replaying (wlog_on to
+//    wlog_off): then it is queued as well. Objects do not move between a
+//    thread's safepoint and its seal, so the check reads them where the
+//    entry says.
 #include "wlog.h"
 
 #include "heap.h"
@@ -113,6 +115,9 @@ constexpr uint32_t kPoolMax = 64;
 std::atomic<uint64_t> n_sealed_buffers{0}, n_sealed_entries{0}, n_flushes{0},
     n_rounds{0}, n_buffers{0}, n_checked{0};
 bool log_check; // GT_GC_LOG=1 (step 6)
+// Between wlog_on and wlog_off: sealed buffers are queued for replay, also
+// under GT_GC_LOG=1 (which checks them first and otherwise drops them).
+std::atomic<bool> replaying{false};
 
 uint32_t kind_of(uintptr_t state) {
   return *reinterpret_cast<const uint32_t *>(state);
@@ -131,7 +136,9 @@ LogBuffer *fresh(ExecLog &x) {
     pool_lk.unlock();
   }
   if (!b) {
-    b = static_cast<LogBuffer *>(std::malloc(sizeof(LogBuffer)));
+    b = with_libc_room([] {
+      return static_cast<LogBuffer *>(std::malloc(sizeof(LogBuffer)));
+    });
     if (!b)
       fatal("gc: out of memory for a write-log buffer (executor %u)", x.id);
     n_buffers.fetch_add(1, std::memory_order_relaxed);
@@ -201,8 +208,10 @@ void enqueue(const ExecLog &x, LogBuffer *b) {
   n_sealed_entries.fetch_add(b->count, std::memory_order_relaxed);
   if (log_check) {
     check_buffer(x, b);
-    wlog_recycle(b);
-    return;
+    if (!replaying.load(std::memory_order_acquire)) {
+      wlog_recycle(b);
+      return;
+    }
   }
   queue_lk.lock();
   b->next = queue;
@@ -397,16 +406,30 @@ void wlog_release(Thread *t) {
 }
 
 void wlog_on() {
-  if (log_check)
-    fatal("gc: GT_GC_LOG=1 checks and drops every write-log entry (a mode of "
-          "the stop-the-world collector): nothing could replay them");
+  replaying.store(true, std::memory_order_release);
   log_on.store(true, std::memory_order_release);
   run_round();
 }
 
 void wlog_off() {
-  log_on.store(false, std::memory_order_release);
+  log_on.store(log_check, std::memory_order_release); // GT_GC_LOG: stays on
   run_round();
+  replaying.store(false, std::memory_order_release);
+}
+
+void wlog_off_stopped() {
+  log_on.store(log_check, std::memory_order_relaxed);
+  for (uint32_t i = 0; i < nlogs; ++i) {
+    ExecLog &x = logs[i];
+    x.lk.lock();
+    if (x.lent_to)
+      fatal("gc: executor %u's write log is lent to thread %llu while the "
+            "world is stopped",
+            i, (unsigned long long)x.lent_to->id);
+    seal(x, true);
+    x.lk.unlock();
+  }
+  replaying.store(false, std::memory_order_release);
 }
 
 void wlog_round() { run_round(); }
@@ -431,7 +454,11 @@ void wlog_recycle(LogBuffer *b) {
     b = nullptr;
   }
   pool_lk.unlock();
-  std::free(b);
+  if (b) // GT_GC_LOG's seals recycle on green threads
+    with_libc_room([b] {
+      std::free(b);
+      return 0;
+    });
 }
 
 WlogStats wlog_stats() {

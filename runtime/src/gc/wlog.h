@@ -39,6 +39,10 @@ void wlog_off();
 // round asks for; the log of an executor that runs no thread by whoever
 // runs the round). Entries logged after the call may be queued too.
 void wlog_round();
+// wlog_off with the world stopped (the concurrent cycle's flip, cycle.cpp):
+// no thread runs and every log has been taken back at a switch-out, so
+// there is no round to run: every executor's log is sealed and queued here.
+void wlog_off_stopped();
 bool wlog_is_on();
 
 // The next sealed buffer, oldest first is not promised (replay re-reads

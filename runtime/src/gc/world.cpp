@@ -116,6 +116,30 @@ void world_finish(uint64_t n, void (*finish)()) {
   }
 }
 
+void world_request_stop() {
+  uint32_t idle = kIdle;
+  if (!phase.compare_exchange_strong(idle, kStopping,
+                                     std::memory_order_acq_rel))
+    fatal("gc: the concurrent cycle's flip found the phase at %u, not idle",
+          idle);
+  world_signal(nullptr);
+}
+
+bool world_stop_unattended(void (*prepare)(uint32_t workers),
+                           void (*finish)()) {
+  if (gone.load(std::memory_order_acquire) != sched.n)
+    return false;
+  uint32_t s = kStopping;
+  if (!phase.compare_exchange_strong(s, kPreparing, std::memory_order_acq_rel))
+    return false;
+  participants = 0;
+  prepare(0);
+  phase.store(kFlipping, std::memory_order_relaxed);
+  finish();
+  world_wake();
+  return true;
+}
+
 void world_reset() {
   arrived.store(0);
   gone.store(0);
