@@ -93,13 +93,7 @@ void flip() {
   copied_at = now_ns();
   uint64_t copied = copy_finish();
   size_t large = large_sweep();
-  set_budget(copied + large);
-  blocks_flip(heap.verify);
-  uint64_t n = collections.load(std::memory_order_relaxed) + 1;
-  if (heap.verify)
-    verify_heap(n);
-  runtime_roots_finish();
-  roots_unlock();
+  uint64_t n = release_from_space(copied + large);
   uint64_t now = now_ns(), pause = now - pause_start;
   stats_collection(n, copied, copied + large, pause_start, pause,
                    GT_GC_PAUSE_COLLECTION);
@@ -171,6 +165,17 @@ void collect(Thread *self) {
     return;
   }
   switch_out(e, request(e) ? kGCStop : kYield);
+}
+
+uint64_t release_from_space(size_t live) {
+  set_budget(live);
+  blocks_flip(heap.verify);
+  uint64_t n = collections.load(std::memory_order_relaxed) + 1;
+  if (heap.verify)
+    verify_heap(n);
+  runtime_roots_finish();
+  roots_unlock();
+  return n;
 }
 
 bool cycle_hold_begin() {

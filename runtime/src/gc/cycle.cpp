@@ -266,13 +266,7 @@ void flip_finish() {
   replica_commit();
   size_t large = large_sweep(); // the large replicas included
   uint64_t small = rc.bytes - rc.large_bytes;
-  set_budget(small + large);
-  blocks_flip(heap.verify);
-  uint64_t n = collections.load(std::memory_order_relaxed) + 1;
-  if (heap.verify)
-    verify_heap(n);
-  runtime_roots_finish();
-  roots_unlock();
+  uint64_t n = release_from_space(small + large);
   fig.flip_end = now_ns();
   uint64_t pause = fig.flip_end - fig.flip_start;
   stats_collection(n, rc.bytes, small + large, fig.flip_start, pause,

@@ -249,6 +249,11 @@ void cycle_run_end();   // gc_run_end: stops it after its cycle, if any
 // is asked for): from then until cycle_hold_end, sessions wait.
 bool cycle_hold_begin();
 void cycle_hold_end();
+// The end of a collection's or a cycle's flip (collect.cpp), the world
+// stopped and every root forwarded: the budget from the live bytes,
+// from-space freed (blocks_flip), the heap verified under GT_GC_VERIFY,
+// the root registries unlocked. The number the collection will have.
+uint64_t release_from_space(size_t live);
 
 // --- the parallel copy (copy.cpp)
 void copy_prepare(uint32_t workers); // serial, before the copy
