@@ -18,8 +18,11 @@
  *
  * Prints the forced collections' pauses from gt_gc_stats' pause log (the
  * collections of the setup phase are not counted) as
- *   RESULT <median ms> <max ms> <collections> <live MiB> <first collection #>
+ *   RESULT <median ms> <max ms> <pauses> <live MiB> <first collection #>
  *          <min ms>
+ * and, under GT_GC=concurrent (three pauses per cycle: its snapshot, its
+ * flip and its release), the flips alone as
+ *   FLIP <median ms> <max ms> <flips>
  * and exits non-zero if any check fails. Executors: one per CPU (the default).
  */
 #include <gt/gc.h>
@@ -100,11 +103,14 @@ static void collect_and_report(void) {
   for (int i = 0; i < collections; ++i)
     gt_gc_collect();
   gt_gc_stats(&st);
-  uint64_t ns[GT_GC_PAUSE_LOG];
-  int n = 0;
+  uint64_t ns[GT_GC_PAUSE_LOG], flips[GT_GC_PAUSE_LOG];
+  int n = 0, nflips = 0;
   for (uint32_t i = 0; i < st.npauses; ++i)
-    if (st.pauses[i].collection >= first)
+    if (st.pauses[i].collection >= first) {
       ns[n++] = st.pauses[i].duration_ns;
+      if (st.pauses[i].kind == GT_GC_PAUSE_FLIP)
+        flips[nflips++] = st.pauses[i].duration_ns;
+    }
   if (n < collections) {
     fprintf(stderr, "gcpause: %d pauses logged of %d forced collections\n", n,
             collections);
@@ -115,6 +121,11 @@ static void collect_and_report(void) {
   double median = n % 2 ? ns[n / 2] : (ns[n / 2 - 1] + ns[n / 2]) / 2.0;
   printf("RESULT %.3f %.3f %d %.1f %llu %.3f\n", median / 1e6, ns[n - 1] / 1e6,
          n, st.live_bytes / 1048576.0, (unsigned long long)first, ns[0] / 1e6);
+  if (nflips) { /* GT_GC=concurrent: the flips alone */
+    qsort(flips, (size_t)nflips, sizeof flips[0], cmp_u64);
+    printf("FLIP %.3f %.3f %d\n", flips[nflips / 2] / 1e6,
+           flips[nflips - 1] / 1e6, nflips);
+  }
 }
 
 static void run_live(void) {
@@ -168,8 +179,9 @@ int main(int argc, char **argv) {
   } else {
     amount = -1;
   }
+  /* Three pauses per concurrent cycle (its snapshot, flip and release). */
   if (amount < 1 || collections < 1 || collections > MAX_COLLECTIONS ||
-      collections > GT_GC_PAUSE_LOG) {
+      3 * collections > GT_GC_PAUSE_LOG) {
     fprintf(stderr, "usage: gcpause live MIB [COLLECTIONS]\n"
                     "       gcpause threads N [COLLECTIONS [compact]]\n");
     return 2;

@@ -53,16 +53,18 @@
  *             Requests are paced: a worker does RATE / WORKERS per second,
  *             in 1 ms ticks (it sleeps until the next tick once it has done
  *             those due, and catches up after a pause), and yields once it
- *             has run UNIT_NS (20 us) since it last did, as a probe does. It runs for 1 s of warm-up and then SECONDS.
+ *             has run UNIT_NS (20 us) since it last did, as a probe does.
+ *             It runs for 1 s of warm-up and then SECONDS.
  *   result    checksum <map> <sessions> <workers>: the sum over entries of
  *             sum + version * 0x9E3779B97F4A7C15 (each entry's sum checked
  *             against its tree), the sum of the sessions' checksums, the sum
  *             of the workers' acc; printed in hex with the requests per worker.
  *
- * Pauses. Every collection's pause from gt_gc_stats' log (the world asked to
- * stop until every executor went back to scheduling: the time every green
- * thread is held up), read by a monitor thread every 20 ms (the log keeps
- * the last GT_GC_PAUSE_LOG; a lost entry is an error). Printed as
+ * Pauses. Every pause from gt_gc_stats' log (the world asked to stop until
+ * every executor went back to scheduling: the time every green thread is
+ * held up; one per stop-the-world collection, two per concurrent cycle),
+ * read by a monitor thread every 20 ms (the log keeps the last
+ * GT_GC_PAUSE_LOG; a lost entry is an error). Printed as
  * `pause <start ns> <duration ns> <collection>` for those that start in the
  * window; run.py checks each against GT_GC_TRACE's line.
  *
@@ -378,25 +380,26 @@ static void probe_main(void *arg) {
 
 /* --- the pause monitor: copies gt_gc_stats' pause log before it wraps */
 static struct gt_gc_pause *pauses;
-static u64 npauses, last_collection;
+static u64 npauses, recorded; /* pauses copied; the log's count seen */
 
 static void read_pauses(void) {
   struct gt_gc_stats st;
   gt_gc_stats(&st);
-  for (uint32_t i = 0; i < st.npauses; ++i) {
-    struct gt_gc_pause *p = &st.pauses[i];
-    if (p->collection <= last_collection)
-      continue;
-    if (p->collection != last_collection + 1) {
-      fprintf(stderr, "service: pauses of collections %llu-%llu lost\n",
-              (unsigned long long)last_collection + 1,
-              (unsigned long long)p->collection - 1);
-      add_error();
-    }
-    if (npauses < MAX_PAUSES)
-      pauses[npauses++] = *p;
-    last_collection = p->collection;
+  /* Entry i of the log is pause number pauses_recorded - npauses + i. */
+  u64 first = st.pauses_recorded - st.npauses;
+  if (st.pauses_recorded > recorded && first > recorded) {
+    fprintf(stderr, "service: pauses %llu-%llu lost\n",
+            (unsigned long long)recorded, (unsigned long long)first - 1);
+    add_error();
   }
+  for (uint32_t i = 0; i < st.npauses; ++i) {
+    if (first + i < recorded)
+      continue;
+    if (npauses < MAX_PAUSES)
+      pauses[npauses++] = st.pauses[i];
+  }
+  if (st.pauses_recorded > recorded)
+    recorded = st.pauses_recorded;
 }
 
 static void monitor_main(void *arg) {
@@ -455,7 +458,7 @@ static void run(void *arg) {
   gt_gc_collect(); /* a clean start: the setup's garbage goes */
   struct gt_gc_stats st;
   gt_gc_stats(&st);
-  last_collection = st.collections;
+  recorded = st.pauses_recorded;
 
   start_ns = gt_now_ns();
   window_ns = start_ns + WARMUP_NS;

@@ -85,6 +85,27 @@ struct LockSet {
   fatal("send on closed channel %p", (void *)c);
 }
 
+// Copies one element from src to dst, for a counterpart: on a ref channel
+// the element is a GC pointer, moved from one thread to another, and the
+// concurrent collector's barriers apply (internal.h, gc/cycle.cpp): a value
+// read from a parked thread's record (`parked`) may be a from-space object
+// that its thread's stack flip has not reached yet (ref_load gives its
+// replica), and a moved value is recorded while a cycle marks.
+void move(gt_chan *c, void *dst, const void *src, bool parked) {
+  if (!c->ref) {
+    std::memcpy(dst, src, c->elem_size);
+    return;
+  }
+  // Relaxed atomics: a parked thread's slot is also read, and rewritten by
+  // CAS, by the collector's scan and flip of that thread.
+  uintptr_t v =
+      __atomic_load_n(static_cast<const uintptr_t *>(src), __ATOMIC_RELAXED);
+  if (parked)
+    v = gc::ref_load(v);
+  __atomic_store_n(static_cast<uintptr_t *>(dst), v, __ATOMIC_RELAXED);
+  gc::transfer_barrier(v);
+}
+
 // Tries to complete case `k`; the channel is locked. Returns the waiter to
 // ready (already claimed and unlinked) through `woken`.
 bool try_case(gt_select_case &k, Waiter *&woken) {
@@ -94,11 +115,11 @@ bool try_case(gt_select_case &k, Waiter *&woken) {
       return false; // reported by the caller after unlocking
     if ((woken = c->recvq.wake_one(kWokenSignal))) {
       if (woken->elem)
-        std::memcpy(woken->elem, k.elem, c->elem_size);
+        move(c, woken->elem, k.elem, false);
       return true;
     }
     if (c->count < c->capacity) {
-      std::memcpy(slot(c, c->count), k.elem, c->elem_size);
+      move(c, slot(c, c->count), k.elem, false);
       ++c->count;
       return true;
     }
@@ -107,18 +128,18 @@ bool try_case(gt_select_case &k, Waiter *&woken) {
   k.closed = 0;
   if (c->count > 0) {
     if (k.elem)
-      std::memcpy(k.elem, slot(c, 0), c->elem_size);
+      move(c, k.elem, slot(c, 0), false);
     c->head = (c->head + 1) % c->capacity;
     --c->count;
     if ((woken = c->sendq.wake_one(kWokenSignal))) {
-      std::memcpy(slot(c, c->count), woken->elem, c->elem_size);
+      move(c, slot(c, c->count), woken->elem, true);
       ++c->count;
     }
     return true;
   }
   if ((woken = c->sendq.wake_one(kWokenSignal))) {
     if (k.elem)
-      std::memcpy(k.elem, woken->elem, c->elem_size);
+      move(c, k.elem, woken->elem, true);
     return true;
   }
   if (c->closed) {

@@ -411,6 +411,8 @@ struct alignas(64) ReadMostly {
   std::atomic<uint32_t> gc_phase{0};   // gc/collect.cpp: gc::phase
   std::atomic<bool> gc_scan_on{false}; // gc/threadscan.cpp: gc::scan_on
   std::atomic<bool> gc_log_on{false};  // gc/wlog.cpp: gc::log_on
+  std::atomic<bool> gc_marking{false}; // gc/cycle.cpp: gc::marking
+  std::atomic<bool> gc_flipped{false}; // gc/cycle.cpp: gc::flipped
   uint64_t gc_torture_every = 0;       // gc/torture.cpp: gc::torture_every
   size_t stack_default_bytes = 0;      // stacks.cpp: stack_set_default_size
   // timers.cpp: the earliest deadline, UINT64_MAX when none.
@@ -477,6 +479,29 @@ void wlog_exited(Thread *t);
 // (0 for other values): logged as compiled code's barrier would, if the
 // thread logs. Before or after the store, before the thread's next safepoint.
 void runtime_write(uintptr_t object, size_t offset, uintptr_t old);
+// The concurrent cycle's barriers on GC pointers that the runtime moves
+// between threads (chan.cpp, gt_spawn_ref; gc/cycle.cpp has the reasons).
+// While a cycle marks (its stack scan is ragged: some stacks scanned, some
+// not), every such value is recorded for shading after it has been stored
+// where it goes: transfer_barrier, read after a compiler barrier only
+// (the scan's start pays for a process_barrier). From a cycle's flip to
+// its release (some stacks flipped, some not, none running unflipped), a
+// value read from another thread's record goes through ref_load, which
+// gives the replica of a from-space object.
+inline constexpr std::atomic<bool> &marking = read_mostly.gc_marking;
+inline constexpr std::atomic<bool> &flipped = read_mostly.gc_flipped;
+void transfer_record(uintptr_t v);
+inline void transfer_barrier(uintptr_t v) {
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  if (v && marking.load(std::memory_order_relaxed)) [[unlikely]]
+    transfer_record(v);
+}
+uintptr_t forwarded(uintptr_t v);
+inline uintptr_t ref_load(uintptr_t v) {
+  if (v && flipped.load(std::memory_order_relaxed)) [[unlikely]]
+    return forwarded(v);
+  return v;
+}
 } // namespace gc
 // Whether a collection asks the executors to stop; one relaxed load.
 inline bool gc_requested() {

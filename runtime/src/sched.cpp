@@ -584,6 +584,7 @@ gt_thread_t gt_spawn_ref(void (*fn)(void GT_GC *), void GT_GC *arg,
     fatal("gt_spawn_ref: the entry function is null");
   Thread *t = spawn_on(e, ref_entry, reinterpret_cast<void *>(fn), attr);
   t->gc_arg = reinterpret_cast<uintptr_t>(arg);
+  gc::transfer_barrier(t->gc_arg); // t is born scanned (gc/threadscan.cpp)
   gt_thread_t h = t->handle();
   switch_out(e, kSpawn, reinterpret_cast<uintptr_t>(t));
   return h;

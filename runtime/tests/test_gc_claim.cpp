@@ -150,7 +150,7 @@ void main_thread(void *) {
     gt::process_barrier_fallback(k % 2 == 1);
     uint64_t c = uint64_t(k + 1); // scan_begin numbers cycles from 1
     current_cycle.store(c, std::memory_order_relaxed);
-    CHECK(gt::gc::scan_begin(&scanner) == c);
+    CHECK(gt::gc::scan_begin(&scanner, false) == c);
     bg_cycle.store(c, std::memory_order_seq_cst);
     for (;;) {
       size_t left = gt::gc::scan_sweep();

@@ -272,20 +272,26 @@ gt_thread_t gt_spawn_ref(void (*fn)(void GT_GC *), void GT_GC *arg,
  *   GT_GC_LOG=1              log every write from the start, as during a
  *                            concurrent collection, and check each entry
  *                            when its interval ends (fatal if bad).
- *   GT_GC_TRACE=1            one line per collection on stderr: its pause
- *                            and phases (stop, copy, flip), bytes copied,
- *                            live and heap sizes.
+ *   GT_GC_TRACE=1            one line per collection on stderr: its pauses
+ *                            and phases, bytes copied, live and heap sizes.
  *   GT_GC=stw|concurrent     the collector: the stop-the-world copier (the
  *                            default) or the concurrent replicating one
- *                            (issue 14, opt-in while it is built: its flip
- *                            still stops the world, for a pause that grows
- *                            with the number of threads). */
+ *                            (issue 14, opt-in while it is built). A
+ *                            concurrent cycle stops the world three times
+ *                            (its snapshot, its flip, its release of
+ *                            from-space); no pause touches a parked thread
+ *                            (their stacks are scanned and flipped while they
+ *                            stay parked), but the flip still replays what
+ *                            marking left, and the heap's block table is
+ *                            walked at the flip and the release. */
 void gt_gc_collect(void);
 
 #define GT_GC_PAUSE_LOG 64
 enum {
   GT_GC_PAUSE_COLLECTION = 0, /* a whole stop-the-world collection */
-  GT_GC_PAUSE_FLIP = 1        /* a concurrent cycle's flip */
+  GT_GC_PAUSE_FLIP = 1,       /* a concurrent cycle's flip */
+  GT_GC_PAUSE_RELEASE = 2,    /* a concurrent cycle's release of from-space */
+  GT_GC_PAUSE_SNAPSHOT = 3    /* a concurrent cycle's start (its snapshot) */
 };
 struct gt_gc_pause {
   uint64_t start_ns;    /* gt_now_ns() when the world was asked to stop */
@@ -303,7 +309,10 @@ struct gt_gc_stats {
   uint64_t large_bytes;     /* large objects (their mappings) */
   uint64_t live_bytes;      /* after the last collection: copied + large */
   uint64_t pause_total_ns, pause_max_ns;
-  /* The last min(collections, GT_GC_PAUSE_LOG) pauses, oldest first. */
+  /* The last min(pauses_recorded, GT_GC_PAUSE_LOG) pauses, oldest first:
+   * one per stop-the-world collection, three per concurrent cycle (its
+   * snapshot, its flip, then its release, all three of the collection that
+   * the release counts). */
   uint32_t npauses;
   struct gt_gc_pause pauses[GT_GC_PAUSE_LOG];
   /* GT_GC=concurrent: cycles, each counted in `collections` too; the time
@@ -315,6 +324,8 @@ struct gt_gc_stats {
   uint64_t mark_last_ns, mark_total_ns;
   uint64_t replayed_entries;
   uint64_t new_objects;
+  /* Pauses ever recorded (the log keeps the last GT_GC_PAUSE_LOG). */
+  uint64_t pauses_recorded;
 };
 void gt_gc_stats(struct gt_gc_stats *out);
 

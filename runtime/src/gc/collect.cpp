@@ -127,6 +127,8 @@ Local &local(Executor *e) { return locals[e->id]; }
 void tlab_retire(Executor *e, Local &l) {
   if (l.tlab_start) {
     uintptr_t ptr = e->current ? e->current->mb.alloc_ptr : e->tlab_ptr;
+    // The block's objects end there (GT_GC_VERIFY walks it up to its top).
+    heap.top[block_of(l.tlab_start)] = uint32_t(ptr - l.tlab_start);
     __atomic_store_n(&l.allocated, l.allocated + (ptr - l.tlab_start),
                      __ATOMIC_RELAXED);
   }
@@ -169,7 +171,11 @@ void collect(Thread *self) {
 
 uint64_t release_from_space(size_t live) {
   set_budget(live);
-  blocks_flip(heap.verify);
+  return free_from_space(kAlloc);
+}
+
+uint64_t free_from_space(BlockState from) {
+  blocks_flip(heap.verify, from);
   uint64_t n = collections.load(std::memory_order_relaxed) + 1;
   if (heap.verify)
     verify_heap(n);
@@ -244,9 +250,8 @@ void gc_stop_executor(Executor *e) {
     return;
   }
   world_stop(e, prepare);
-  uint64_t n = collections.load(std::memory_order_acquire);
   copy_work(local(e));
-  world_finish(n, flip);
+  world_finish(flip);
 }
 
 void gc_run_start(const gt_config *config, uint32_t executors) {

@@ -1,9 +1,8 @@
 // gc/cycle.cpp: the concurrent collector's cycle (GT_GC=concurrent; issue
-// 14, design note docs/notes/issue-14-concurrent-gc-design.md, sections 7
-// and 12). This is step 6's version: everything up to the flip runs
-// concurrently with the mutators, and the flip stops the world and rewrites
-// every root (its pause still grows with the threads; step 7 makes the
-// flip lazy).
+// 14, design note docs/notes/issue-14-concurrent-gc-design.md, sections 7,
+// 12 and 13). Step 7's version: a snapshot at the beginning and a lazy flip.
+// A cycle stops the world three times, briefly (world.cpp; each stop costs
+// a signal and a switch per executor); no stop touches a parked thread.
 //
 // 1. Request. A green thread asks for a cycle (cycle_request: the
 //    allocation slow path over its budget, GT_GC_TORTURE, gt_gc_collect),
@@ -17,39 +16,68 @@
 //    the threads it runs and seals its allocation cursor (newobj.cpp). No
 //    replica exists before it returns (Go: "no object is scanned before
 //    every P has the write barrier on").
-// 4. Roots: shade the registered root slots' objects.
-// 5. Stacks: a stack-scan cycle (threadscan.cpp) whose scanner records the
-//    values of every GC slot of every suspended stack; the coordinator
-//    sweeps the thread table, handshakes the running threads and shades
-//    the recorded values. It gives up waiting for a thread that does not
-//    reach a poll after kScanPatience: the flip rescans every stack anyway.
+// 4. Snapshot (the world stopped; GT_GC_PAUSE_SNAPSHOT): shade the
+//    registered roots' objects, turn `marking` on (the runtime's transfer
+//    barrier, below) and begin a stack-scan cycle (threadscan.cpp) whose
+//    scanner records the values of every GC slot of a suspended stack and
+//    of its thread's record (runtime_roots.cpp). Every thread is suspended
+//    here, and from the restart on an executor scans a thread before it
+//    resumes it (the resume barrier): no thread ever runs unscanned.
+// 5. Stacks: the coordinator sweeps the thread table, scanning the parked
+//    threads where they wait, and shades the recorded values, until every
+//    thread has been scanned (the flip rescans nothing, so this must end).
 // 6. Mark rounds: a log round (every executor seals its log and cursor),
 //    then replay every sealed entry, replicate every sealed new object,
 //    transfer every gray replica; until a round finds little work, at most
-//    kMaxRounds. Nothing here is needed for correctness in this version
-//    (the flip redoes what is left), only for a short flip.
-// 7. Flip (the world stopped, world.cpp; the leader executor alone, with
-//    the coordinator's worker): seal and queue every executor's log and
-//    turn logging off (wlog_off_stopped); replay the rest, replicate the
-//    new objects, retire the allocation blocks; then rewrite every root
-//    (registered slots, the runtime's own (runtime_roots.cpp), every
-//    thread's stack) with its object's replica, shading what has none;
-//    transfer until nothing is gray. With the world stopped every transfer
-//    reads final contents, and every earlier transfer was kept current by
-//    replay (writes logged) and re-transfer (new objects' unlogged
-//    writes): so every reachable object's replica equals it, with its
-//    pointers forwarded (GT_GC_VERIFY checks exactly that: replica_verify).
-// 8. Commit: the replicas' blocks become allocation space and from-space
-//    is freed, as after a stop-the-world copy (blocks_flip); large objects
-//    that were replicated leave their originals to large_sweep; the budget
-//    is set from the bytes replicated; GT_GC_VERIFY checks the whole heap;
-//    the cycle is counted; the world restarts.
+//    kMaxRounds (what is left is the flip's, and lengthens it).
+// 7. Flip (the world stopped; GT_GC_PAUSE_FLIP): logging off
+//    (wlog_off_stopped), the rest replayed, the new objects replicated; the
+//    registered roots and the ref channels' buffers forwarded, shading
+//    what has no replica; transfer until nothing is gray (GT_GC_VERIFY:
+//    replica_verify). Then the replicas' blocks become allocation space and
+//    the old allocation blocks from-space (kFrom, blocks_retag), `flipped`
+//    on, and a second scan cycle begins whose scanner *flips* a thread:
+//    rewrites each GC slot of its stack and of its record with its object's
+//    replica. No stack is touched in the pause: an executor flips each
+//    thread before it resumes it; threads made from now on are born
+//    flipped.
+// 8. Flip sweep (coordinator): sweeps of the thread table flip the parked
+//    threads where they wait, until every thread has been flipped.
+// 9. Release (the world stopped; GT_GC_PAUSE_RELEASE): from-space freed
+//    (blocks_flip), the large originals and unreached large objects swept,
+//    the heap checked under GT_GC_VERIFY, the cycle counted.
 //
-// Why a mutator never sees a replica before the flip: replicas are reached
-// only through forwarding words, which only the collector reads, until the
-// flip rewrites the roots. Why nothing is lost: see 7. What is kept too
-// long: an object replicated during marking that died before the flip
-// (floating garbage, freed by the next cycle).
+// Why marking misses nothing: a snapshot at the beginning (Yuasa; Doligez,
+// Leroy and Gonthier's collector). At step 4 every thread is suspended, at
+// a safepoint, so no write-log interval spans it; its roots are the
+// registered slots (shaded there), the channels' buffers, the threads'
+// records and the stacks, which no thread changes before it is scanned
+// (none runs unscanned). Afterwards a thread obtains only objects reachable
+// in the snapshot or allocated since: reading a field of an object it
+// reaches, which replay keeps current in the replica and whose overwritten
+// values it shades (the first write to a location in each interval is
+// logged with the value it overwrites, and every interval began after the
+// snapshot, so every snapshot value that is overwritten is logged); a new
+// object (replicated, newobj.cpp); a registered root or a channel's buffer
+// (shaded at the flip); or a value the runtime takes out of a parked
+// thread's record, which counterparts change while it is parked: the
+// transfer barrier records every value the runtime moves between threads
+// while `marking` is on, and the coordinator shades it. So every root of
+// the flip has a replica, and every replica is coherent.
+//
+// Between the flip and the release (`flipped`): a running thread holds only
+// to-space pointers (it was flipped before it ran, and everything it can
+// reach from there is to-space), so compiled code needs no read barrier. A
+// parked thread that has not been flipped yet holds from-space pointers;
+// the runtime reads a GC pointer from another thread's record only in
+// chan.cpp, through ref_load, which gives the replica. A from-space value
+// without a replica met by a flip or by ref_load is a fatal error. The
+// release waits for the sweep to have flipped every thread, and stops the
+// world so that no runtime code is inside ref_load when from-space goes.
+//
+// What is kept too long: an object reachable at the snapshot or replicated
+// during marking that died before the flip (floating garbage, freed by the
+// next cycle).
 #include "heap.h"
 #include "newobj.h"
 #include "replica.h"
@@ -70,10 +98,9 @@
 namespace gt::gc {
 
 namespace {
-constexpr uint64_t kScanPatience = 20000000; // ns of step 5
-constexpr unsigned kMaxRounds = 8;           // of step 6
-constexpr uint64_t kLittleWork = 256;        // a round that ends step 6
-constexpr size_t kReplayBatch = 64;          // log buffers a pass replays
+constexpr unsigned kMaxRounds = 8;    // of step 6
+constexpr uint64_t kLittleWork = 256; // a round that ends step 6
+constexpr size_t kReplayBatch = 64;   // log buffers a pass replays
 
 std::atomic<bool> active{false}; // a cycle is past step 2
 std::atomic<uint32_t> want{0};   // futex: a cycle is asked for
@@ -81,11 +108,12 @@ std::atomic<bool> quit{false};
 pthread_t coordinator;
 bool coordinator_started;
 
-// One cycle's figures, for GT_GC_TRACE.
+// One cycle's figures, for GT_GC_TRACE and the stats.
 struct CycleFigures {
-  uint64_t start, marked, flip_start, flip_end;
+  uint64_t start, snapshot_start, snapshot_end, flip_start, flip_end;
+  uint64_t release_start, release_end;
   unsigned rounds;
-  size_t scan_left; // threads step 5 gave up on
+  ReplicaCounts rc; // at the flip
 };
 CycleFigures fig;
 
@@ -97,37 +125,58 @@ void futex_wake(std::atomic<uint32_t> &w) {
   syscall(SYS_futex, &w, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
 }
 
-// --- step 5: the values the stack scan finds, shaded by the coordinator.
-// Scans run on executors (the resume barrier) and on the coordinator (its
-// sweeps); none is in flight at the flip, which empties the list last.
+void pause_us(unsigned us) {
+  timespec ts{0, long(us) * 1000};
+  nanosleep(&ts, nullptr);
+}
+
+// --- steps 5 and 6: values found by the stack scan and the transfer
+// barrier, shaded by the coordinator. Scans run on executors (the resume
+// barrier) and on the coordinator (its sweeps), transfers on green threads;
+// none is in flight at the flip, which empties the list last.
 SpinLock found_lk;
 uintptr_t *found;
 size_t nfound, found_cap;
 
+void record(uintptr_t v) {
+  found_lk.lock();
+  if (nfound == found_cap) {
+    // On a green thread's stack (a transfer): libc gets room of its own.
+    bool grown = with_libc_room([] {
+      size_t cap = found_cap ? 2 * found_cap : 4096;
+      void *a = std::realloc(found, cap * sizeof *found);
+      if (!a)
+        return false;
+      found = static_cast<uintptr_t *>(a);
+      found_cap = cap;
+      return true;
+    });
+    if (!grown) {
+      found_lk.unlock();
+      fatal("gc cycle: out of memory for the stack scan's roots");
+    }
+  }
+  found[nfound++] = v;
+  found_lk.unlock();
+}
+
 struct Record final : RootVisitor {
   void visit(void **slot) override {
-    uintptr_t v = reinterpret_cast<uintptr_t>(*slot);
-    if (!v)
-      return;
-    found_lk.lock();
-    if (nfound == found_cap) {
-      found_cap = found_cap ? 2 * found_cap : 4096;
-      found = static_cast<uintptr_t *>(
-          std::realloc(found, found_cap * sizeof *found));
-      if (!found)
-        fatal("gc cycle: out of memory for the stack scan's roots");
-    }
-    found[nfound++] = v;
-    found_lk.unlock();
+    // A thread record's slot may be written meanwhile by a counterpart
+    // (whose value the transfer barrier records).
+    if (uintptr_t v = __atomic_load_n(reinterpret_cast<uintptr_t *>(slot),
+                                      __ATOMIC_RELAXED))
+      record(v);
   }
 };
 
-struct Scanner final : ThreadScanner {
+struct Marker final : ThreadScanner {
   void scan(Thread *t) override {
     Record v;
     scan_thread_stack(t, v);
+    visit_thread_slots(t, v);
   }
-} scanner;
+} marker;
 
 void shade_found(Replicator &w) {
   for (;;) {
@@ -147,15 +196,84 @@ void shade_found(Replicator &w) {
   }
 }
 
-// Step 7: every root slot gets its object's replica.
-struct Forward final : RootVisitor {
+// Step 7: a root slot of the flip gets its object's replica, made if need
+// be (the registered roots and the channels' buffers are not barriered).
+struct ShadeForward final : RootVisitor {
   Replicator *w;
-  explicit Forward(Replicator &w) : w(&w) {}
+  explicit ShadeForward(Replicator &w) : w(&w) {}
   void visit(void **slot) override {
     if (uintptr_t v = reinterpret_cast<uintptr_t>(*slot))
       *slot = reinterpret_cast<void *>(shade(*w, v));
   }
 };
+
+// The object v, between a flip and its release, as a flipped thread must
+// see it: its replica if v is in from-space; 0 if it has none there (an
+// object the marking missed: a collector bug, reported by the callers).
+uintptr_t flip_target(uintptr_t v) {
+  if (in_blocks(v)) {
+    BlockState s = block_state(block_of(v));
+    if (s == kAlloc)
+      return v; // a replica, or allocated since the flip
+    if (s != kFrom)
+      return 0;
+  }
+  // A from-space object, or a large one: replicated, or a large replica or
+  // marked NOPTRS object, whose word names itself (replica_flip); else a
+  // large object allocated since the flip, or one the marking missed.
+  uintptr_t f = fwd_word(v).load(std::memory_order_acquire);
+  if (f & GT_FWD_FORWARDED)
+    return f & ~uintptr_t(GT_FWD_BITS);
+  return !in_blocks(v) && large_young(v) ? v : 0;
+}
+
+const char *unreplicated_why(uintptr_t v) {
+  if (!in_blocks(v))
+    return "is a large object that the marking did not reach";
+  return block_state(block_of(v)) == kFrom
+             ? "is a from-space object without a replica"
+             : "points into a free heap block";
+}
+
+[[noreturn]] void unreplicated(uintptr_t v, const char *where, Thread *t) {
+  const char *why = unreplicated_why(v);
+  fatal("gc cycle %llu: %s of green thread %llu%s%s%s holds %#lx, which %s "
+        "(the concurrent cycle's marking missed it)",
+        (unsigned long long)collections.load(std::memory_order_relaxed) + 1,
+        where, (unsigned long long)t->id, t->name[0] ? " ('" : "", t->name,
+        t->name[0] ? "')" : "", (unsigned long)v, why);
+}
+
+// Step 7's scanner: flips a thread (its stack and its record's slots).
+// Record slots are rewritten by CAS: a counterpart may store a value into
+// one meanwhile, which is to-space already (it runs flipped).
+struct Flip final : RootVisitor {
+  Thread *t;
+  const char *where;
+  void visit(void **slot) override {
+    auto *s = reinterpret_cast<uintptr_t *>(slot);
+    uintptr_t v = __atomic_load_n(s, __ATOMIC_RELAXED);
+    if (!v)
+      return;
+    uintptr_t r = flip_target(v);
+    if (!r)
+      unreplicated(v, where, t);
+    if (r != v)
+      __atomic_compare_exchange_n(s, &v, r, false, __ATOMIC_RELAXED,
+                                  __ATOMIC_RELAXED);
+  }
+};
+
+struct Flipper final : ThreadScanner {
+  void scan(Thread *t) override {
+    Flip v;
+    v.t = t;
+    v.where = "the stack";
+    scan_thread_stack(t, v);
+    v.where = "a slot that the runtime holds for the record";
+    visit_thread_slots(t, v);
+  }
+} flipper;
 
 // Replays up to `max` sealed buffers (the flip: all of them).
 void replay_sealed(Replicator &w, size_t max = SIZE_MAX) {
@@ -184,39 +302,54 @@ uint64_t mark_work(Replicator &w) {
          w.n.large_marked - before;
 }
 
-void pause_us(unsigned us) {
-  timespec ts{0, long(us) * 1000};
-  nanosleep(&ts, nullptr);
+void retire_tlabs() {
+  for (uint32_t i = 0; i < sched.n; ++i) {
+    Executor &x = sched.execs[i];
+    tlab_retire(&x, locals[i]);
+    x.tlab_ptr = x.tlab_limit = 0;
+  }
 }
 
-// Steps 3 to 6, on the coordinator.
-void mark(Replicator &w) {
-  wlog_on();
+// The stop that cycle_stop_executor joins.
+void (*stop_prepare)(uint32_t);
+void (*stop_finish)();
+
+// Runs a stop of the world with prepare and finish, from the coordinator;
+// returns when it has ended.
+void stop_world(void (*prepare)(uint32_t), void (*finish)()) {
+  stop_prepare = prepare;
+  stop_finish = finish;
+  uint64_t s = world_stops();
+  world_request_stop();
+  while (world_stops() == s) {
+    if (world_stop_unattended(prepare, finish))
+      break; // every executor has left its scheduler loop (gt_run ends)
+    pause_us(50);
+  }
+}
+
+// --- step 4, the leader executor with the world stopped: the snapshot
+void snapshot_prepare(uint32_t) {
+  Replicator &w = replica_worker(0);
   roots_lock();
   void ***table = root_table();
   for (size_t i = 0, n = root_table_size(); i < n; ++i)
     if (table[i])
       shade(w, reinterpret_cast<uintptr_t>(*table[i]));
   roots_unlock();
-  replica_drain(w);
+  marking.store(true, std::memory_order_relaxed);
+  // The executors see both when the world restarts: every thread they
+  // resume is scanned first.
+  scan_begin(&marker, true);
+}
 
-  scan_begin(&scanner);
-  uint64_t give_up = now_ns() + kScanPatience;
-  for (;;) {
-    size_t left = scan_sweep();
-    mark_work(w);
-    fig.scan_left = left;
-    if (!left || now_ns() > give_up)
-      break;
-    scan_handshake(nullptr);
-    pause_us(20);
-  }
-  for (fig.rounds = 0; fig.rounds < kMaxRounds;) {
-    wlog_round();
-    ++fig.rounds;
-    if (mark_work(w) < kLittleWork)
-      break;
-  }
+void snapshot_finish() {
+  uint64_t end = now_ns();
+  stats_pause(collections.load(std::memory_order_relaxed) + 1,
+              fig.snapshot_start, end - fig.snapshot_start,
+              GT_GC_PAUSE_SNAPSHOT);
+  fig.snapshot_end = end;
+  phase.store(kIdle, std::memory_order_release);
 }
 
 // --- step 7, the leader executor with the world stopped
@@ -224,63 +357,78 @@ void flip_prepare(uint32_t) {
   refresh_stackmaps();
   Replicator &w = replica_worker(0);
   wlog_off_stopped();
+  marking.store(false, std::memory_order_relaxed);
   replay_sealed(w);
   shade_found(w);
   newobj_drain(w);
-  for (uint32_t i = 0; i < sched.n; ++i) {
-    Executor &x = sched.execs[i];
-    tlab_retire(&x, locals[i]);
-    x.tlab_ptr = x.tlab_limit = 0;
-  }
-  Forward v(w);
-  roots_lock(); // until flip_finish
+  newobj_end(); // nothing allocated from now on is replicated
+  retire_tlabs();
+  ShadeForward v(w);
+  roots_lock();
   void ***table = root_table();
   for (size_t i = 0, n = root_table_size(); i < n; ++i)
     if (table[i])
       v.visit(table[i]);
-  runtime_roots_prepare(); // the registry stays locked until flip_finish
-  while (scan_runtime_roots(v))
-    replica_drain(w);
-  for (uint32_t i = 0;; ++i) {
-    Thread *t = thread_from_handle(gt_thread_t(i) + 1);
-    if (!t)
-      break;
-    Status s = t->status.load(std::memory_order_acquire);
-    if (s == Status::Dead || !t->ctx)
-      continue;
-    if (s == Status::Running)
-      fatal("gc cycle: green thread %llu ('%s') is running during the flip",
-            (unsigned long long)t->id, t->name);
-    scan_thread_stack(t, v);
-    replica_drain(w);
-  }
+  roots_unlock();
+  runtime_roots_prepare();
+  visit_chan_slots(v);
+  runtime_roots_finish();
+  shade_found(w);
   replica_finish(w);
-  scan_end();
-}
-
-// Step 8: the last executor to finish, alone.
-void flip_finish() {
-  ReplicaCounts rc = replica_counts();
+  scan_end(); // the marking's
+  fig.rc = replica_counts();
   if (heap.verify)
     replica_verify(true);
-  replica_commit();
-  size_t large = large_sweep(); // the large replicas included
-  uint64_t small = rc.bytes - rc.large_bytes;
-  uint64_t n = release_from_space(small + large);
+  replica_flip();
+  // The budget counts from here: what is allocated while the stacks are
+  // flipped belongs to the next cycle.
+  set_budget(fig.rc.bytes + fig.rc.large_marked_bytes);
+  blocks_retag();
+  large_freeze();
+  flipped.store(true, std::memory_order_relaxed);
+  // The executors see it when the world restarts: no barrier needed.
+  scan_begin(&flipper, true);
+}
+
+void flip_finish() {
   fig.flip_end = now_ns();
-  uint64_t pause = fig.flip_end - fig.flip_start;
-  stats_collection(n, rc.bytes, small + large, fig.flip_start, pause,
-                   GT_GC_PAUSE_FLIP);
+  stats_pause(collections.load(std::memory_order_relaxed) + 1, fig.flip_start,
+              fig.flip_end - fig.flip_start, GT_GC_PAUSE_FLIP);
+  phase.store(kIdle, std::memory_order_release);
+}
+
+// --- step 9, the world stopped again
+void release_prepare(uint32_t) {
+  retire_tlabs();
+  scan_end(); // the flip's: every thread has been flipped
+  flipped.store(false, std::memory_order_relaxed);
+  roots_lock(); // free_from_space verifies, then unlocks both
+  runtime_roots_prepare();
+  replica_commit();
+}
+
+void release_finish() {
+  size_t large = large_sweep(); // the large replicas included
+  uint64_t n = free_from_space(kFrom);
+  const ReplicaCounts &rc = fig.rc;
+  uint64_t small = rc.bytes - rc.large_bytes;
+  heap.live = small + large;
+  fig.release_end = now_ns();
+  uint64_t flip = fig.flip_end - fig.flip_start;
+  uint64_t release = fig.release_end - fig.release_start;
+  stats_collection(n, rc.bytes, small + large, fig.release_start, release,
+                   GT_GC_PAUSE_RELEASE);
   stats_cycle(fig.flip_start - fig.start, rc.replays, rc.new_objects);
   if (trace)
     fprintf(stderr,
-            "gc %llu: concurrent cycle, pause %.3f ms (the flip), mark %.3f "
-            "ms (%u rounds, %zu threads left to the flip); replicated %zu "
-            "KiB (%llu objects, %llu new), replayed %llu entries, live %zu "
-            "KiB, heap %zu KiB\n",
-            (unsigned long long)n, pause / 1e6,
-            (fig.flip_start - fig.start) / 1e6, fig.rounds, fig.scan_left,
-            size_t(rc.bytes >> 10),
+            "gc %llu: concurrent cycle, pause snapshot %.3f ms, pause flip "
+            "%.3f ms, pause release %.3f ms; mark %.3f ms (%u rounds), stack "
+            "flips %.3f ms; replicated %zu KiB (%llu objects, %llu new), "
+            "replayed %llu entries, live %zu KiB, heap %zu KiB\n",
+            (unsigned long long)n,
+            (fig.snapshot_end - fig.snapshot_start) / 1e6, flip / 1e6,
+            release / 1e6, (fig.flip_start - fig.start) / 1e6, fig.rounds,
+            (fig.release_start - fig.flip_end) / 1e6, size_t(rc.bytes >> 10),
             (unsigned long long)(rc.replicas + rc.large_replicas),
             (unsigned long long)rc.new_objects, (unsigned long long)rc.replays,
             size_t((small + large) >> 10), heap_bytes() >> 10);
@@ -291,7 +439,27 @@ void flip_finish() {
   collections.store(n, std::memory_order_release);
 }
 
-// Steps 2 to 8, on the coordinator.
+// Steps 3 to 6, on the coordinator.
+void mark(Replicator &w) {
+  wlog_on();
+  fig.snapshot_start = now_ns();
+  stop_world(snapshot_prepare, snapshot_finish);
+  for (;;) { // step 5: no thread runs unscanned, so no handshake is needed
+    size_t left = scan_sweep();
+    mark_work(w);
+    if (!left)
+      break;
+    pause_us(20);
+  }
+  for (fig.rounds = 0; fig.rounds < kMaxRounds;) {
+    wlog_round();
+    ++fig.rounds;
+    if (mark_work(w) < kLittleWork)
+      break;
+  }
+}
+
+// Steps 2 to 9, on the coordinator.
 void run_cycle() {
   fig = CycleFigures{};
   fig.start = now_ns();
@@ -305,14 +473,12 @@ void run_cycle() {
   replica_open(1);
   Replicator &w = replica_worker(0);
   mark(w);
-  uint64_t n = collections.load(std::memory_order_acquire);
-  fig.flip_start = now_ns(); // the pause starts with the request
-  world_request_stop();      // step 7 runs on the executors
-  while (collections.load(std::memory_order_acquire) == n) {
-    if (world_stop_unattended(flip_prepare, flip_finish))
-      break; // every executor has left its scheduler loop (gt_run ends)
+  fig.flip_start = now_ns(); // a pause starts with the request
+  stop_world(flip_prepare, flip_finish);
+  while (scan_sweep()) // step 8
     pause_us(50);
-  }
+  fig.release_start = now_ns();
+  stop_world(release_prepare, release_finish);
 }
 
 void *coordinator_main(void *) {
@@ -337,6 +503,18 @@ void *coordinator_main(void *) {
 }
 } // namespace
 
+void transfer_record(uintptr_t v) { record(v); }
+
+uintptr_t forwarded(uintptr_t v) {
+  uintptr_t r = flip_target(v);
+  if (!r)
+    fatal("gc cycle %llu: the runtime read %#lx from a parked thread's "
+          "record, which %s (the concurrent cycle's marking missed it)",
+          (unsigned long long)collections.load(std::memory_order_relaxed) + 1,
+          (unsigned long)v, unreplicated_why(v));
+  return r;
+}
+
 bool cycle_request() {
   if (active.load(std::memory_order_acquire))
     return true;
@@ -352,8 +530,8 @@ uint64_t cycle_target() {
 }
 
 void cycle_stop_executor(Executor *e) {
-  world_stop(e, flip_prepare);
-  world_finish(collections.load(std::memory_order_acquire), flip_finish);
+  world_stop(e, stop_prepare);
+  world_finish(stop_finish);
 }
 
 void cycle_run_start() {

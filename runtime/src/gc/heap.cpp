@@ -168,7 +168,7 @@ template <class F> static void for_runs(const uint32_t *list, uint32_t n, F fn) 
   }
 }
 
-void blocks_flip(bool protect) {
+void blocks_flip(bool protect, BlockState from) {
   heap.lk.lock();
   // Freed blocks are pushed in ascending order after the free ones already
   // there; the lowest, beyond what the next cycle needs, are given back (the
@@ -177,7 +177,7 @@ void blocks_flip(bool protect) {
   uint32_t first = heap.nfree, freed = 0;
   for (uint32_t b = 0; b < heap.nfresh; ++b) {
     BlockState s = block_state(b);
-    if (s == kAlloc) {
+    if (s == from) {
       heap.state[b].store(kFree, std::memory_order_relaxed);
       heap.dirty[b] = kDirty;
       heap.free_blocks[heap.nfree++] = b;
@@ -211,6 +211,17 @@ void blocks_flip(bool protect) {
     });
     for (uint32_t i = 0; i < freed; ++i)
       heap.dirty[list[i]] |= kProtected;
+  }
+  heap.lk.unlock();
+}
+
+void blocks_retag() {
+  heap.lk.lock();
+  for (uint32_t b = 0; b < heap.nfresh; ++b) {
+    BlockState s = block_state(b);
+    if (s == kAlloc || s == kCopy)
+      heap.state[b].store(s == kAlloc ? kFrom : kAlloc,
+                          std::memory_order_relaxed);
   }
   heap.lk.unlock();
 }

@@ -29,6 +29,7 @@ enum BlockState : uint8_t {
   kFree,  // in the pool (dirty unless never used or given back)
   kAlloc, // allocation space; the from-space of a collection
   kCopy,  // to-space of the running collection
+  kFrom,  // a concurrent cycle's from-space, from its flip to its release
 };
 
 struct Heap {
@@ -80,10 +81,15 @@ inline BlockState block_state(uint32_t b) {
 // A block for `s` (kAlloc: zeroed; kCopy: as found), or 0 when the
 // reservation is used up.
 uintptr_t block_take(BlockState s);
-// After a collection: every kAlloc block (from-space) goes back to the pool,
-// every kCopy block becomes allocation space. With `protect`, freed blocks
-// are made inaccessible until reused.
-void blocks_flip(bool protect);
+// After a collection: every block in state `from` (from-space: kAlloc after
+// a stop-the-world copy, kFrom at a concurrent cycle's release) goes back to
+// the pool, every kCopy block becomes allocation space. With `protect`,
+// freed blocks are made inaccessible until reused.
+void blocks_flip(bool protect, BlockState from);
+// A concurrent cycle's flip (cycle.cpp): every kAlloc block becomes kFrom
+// (from-space, kept until the release) and every kCopy block allocation
+// space; one pass over the block states.
+void blocks_retag();
 // Every kCopy block goes back to the pool (an abandoned replication).
 void blocks_free_copy();
 size_t heap_bytes(); // blocks in use + large objects
@@ -109,8 +115,15 @@ uintptr_t large_alloc(size_t obj, size_t hdr);
 // given up); the object must not be reachable.
 void large_free(uintptr_t payload);
 // Frees the unmarked large objects and clears the marks of the others;
-// returns the bytes that stay. Serial, during a collection.
+// returns the bytes that stay. Serial, during a collection. After
+// large_freeze, only the objects that existed then are swept (a concurrent
+// cycle's flip: the objects allocated between it and the release are live
+// and unmarked); the sweep ends the freeze.
 size_t large_sweep();
+void large_freeze();
+// Whether the large object `payload` was allocated since large_freeze (and
+// before the sweep that ends it): a concurrent cycle's flip window.
+bool large_young(uintptr_t payload);
 // The payloads of all large objects, sorted (rebuilt by large_index();
 // valid until the next large_alloc or sweep). For GT_GC_VERIFY.
 void large_index();
@@ -170,13 +183,15 @@ void world_wake();                  // wakes the executors waiting in world_*
 // executors that arrived, the collection's workers.
 uint32_t world_stop(Executor *e, void (*prepare)(uint32_t workers));
 // After an executor's share of the work: the last of the workers runs
-// `finish` alone, which must set `phase` to Idle and count the collection;
-// the others return once `collections` has passed `n`.
-void world_finish(uint64_t n, void (*finish)());
+// `finish` alone, which must set `phase` to Idle, and counts the stop; the
+// others return once it is counted.
+void world_finish(void (*finish)());
+uint64_t world_stops(); // stops ended so far
+// The concurrent cycle's stops (cycle.cpp: its flip and its release):
+// moves `phase` from Idle to Stopping (the cycle holds collections off, so
+// nobody else may) and signals the executors, which stop the world as for
+// a collection and run the cycle's prepare and finish.
 void world_executor_gone(Executor *e); // left its scheduler loop
-// The concurrent cycle's flip (cycle.cpp): moves `phase` from Idle to
-// Stopping (the cycle holds collections off, so nobody else may) and
-// signals the executors, which stop the world as for a collection.
 void world_request_stop();
 // When every executor has left its scheduler loop (gt_run ends) while a
 // stop is asked for: the caller runs prepare and finish itself; whether it
@@ -188,6 +203,9 @@ extern bool trace; // GT_GC_TRACE
 void stats_configure();
 void stats_collection(uint64_t n, uint64_t copied, uint64_t live,
                       uint64_t pause_start, uint64_t pause, uint64_t kind);
+// A pause that ends no collection (a concurrent cycle's flip): part of
+// collection n.
+void stats_pause(uint64_t n, uint64_t start, uint64_t pause, uint64_t kind);
 // A concurrent cycle's figures (cycle.cpp), after its stats_collection.
 void stats_cycle(uint64_t mark_ns, uint64_t replayed, uint64_t new_objects);
 void stats_run_end(uint64_t allocated); // by the executors of a gt_run
@@ -203,8 +221,10 @@ protected:
   ~ThreadScanner() = default;
 };
 // Starts a cycle with `s`; returns its number. (scan_on and the resume
-// barrier are declared in internal.h, for the scheduler.)
-uint64_t scan_begin(ThreadScanner *s);
+// barrier are declared in internal.h, for the scheduler.) `world_stopped`:
+// no executor runs its scheduler loop until the world restarts, which
+// orders the start before every resume, so the process barrier is skipped.
+uint64_t scan_begin(ThreadScanner *s, bool world_stopped);
 // Claims and scans every suspended thread not scanned in this cycle; returns
 // how many are left (running, or claimed by others). 0: the cycle's scan is
 // complete.
@@ -254,6 +274,9 @@ void cycle_hold_end();
 // from-space freed (blocks_flip), the heap verified under GT_GC_VERIFY,
 // the root registries unlocked. The number the collection will have.
 uint64_t release_from_space(size_t live);
+// The same without the budget, for the concurrent cycle's release (its
+// budget was set at its flip): from-space is the kFrom blocks.
+uint64_t free_from_space(BlockState from);
 
 // --- the parallel copy (copy.cpp)
 void copy_prepare(uint32_t workers); // serial, before the copy

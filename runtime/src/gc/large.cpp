@@ -23,12 +23,16 @@ struct Large {
   Large *next;
   size_t bytes; // of the mapping
   uintptr_t payload;
-  uintptr_t unused;
+  uintptr_t young; // allocated while frozen (large_young)
 };
 static_assert(sizeof(Large) == 32);
 
 SpinLock lk; // guards the list
 Large *list;
+// large_freeze: the head of the list then; objects before it in the list
+// (allocated since) are not swept. `frozen` with a null head: none existed.
+Large *frozen_head;
+bool frozen;
 uintptr_t *index_; // sorted payloads (large_index)
 size_t nindex, index_cap;
 
@@ -53,6 +57,7 @@ uintptr_t large_alloc(size_t obj, size_t hdr) {
   l->bytes = bytes;
   l->payload = uintptr_t(p) + sizeof(Large) + hdr;
   lk.lock();
+  l->young = frozen;
   l->next = list;
   list = l;
   lk.unlock();
@@ -73,10 +78,29 @@ void large_free(uintptr_t payload) {
   munmap(l, l->bytes);
 }
 
+bool large_young(uintptr_t payload) {
+  auto *l =
+      reinterpret_cast<const Large *>(object_start(payload) - sizeof(Large));
+  return __atomic_load_n(&l->young, __ATOMIC_RELAXED);
+}
+
+void large_freeze() {
+  lk.lock();
+  frozen = true;
+  frozen_head = list;
+  lk.unlock();
+}
+
 size_t large_sweep() {
   size_t kept = 0;
   lk.lock();
-  for (Large **pl = &list; *pl;) {
+  Large **pl = &list;
+  if (frozen) { // new objects are prepended: skip those since the freeze
+    for (; *pl && *pl != frozen_head; pl = &(*pl)->next)
+      (*pl)->young = 0;
+    frozen = false;
+  }
+  while (*pl) {
     Large *l = *pl;
     std::atomic<uintptr_t> &fw = fwd_word(l->payload);
     if (fw.load(std::memory_order_relaxed) & GT_FWD_FORWARDED) {

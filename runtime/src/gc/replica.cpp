@@ -152,6 +152,7 @@ uintptr_t shade_large(Replicator &w, uintptr_t p) {
                                    std::memory_order_relaxed)) {
       note_shaded(w, p);
       ++w.n.large_marked;
+      w.n.large_marked_bytes += object_bytes(p);
     }
     return p;
   }
@@ -432,6 +433,7 @@ ReplicaCounts replica_counts() {
     s.replicas += c.replicas;
     s.large_replicas += c.large_replicas;
     s.large_marked += c.large_marked;
+    s.large_marked_bytes += c.large_marked_bytes;
     s.lost += c.lost;
     s.bytes += c.bytes;
     s.large_bytes += c.large_bytes;
@@ -447,6 +449,21 @@ ReplicaCounts replica_counts() {
     s.retransfers += c.retransfers;
   }
   return s;
+}
+
+void replica_flip() {
+  for (uint32_t i = 0; i < nworkers; ++i) {
+    Replicator &w = workers[i];
+    for (size_t k = 0; k < w.nshaded; ++k) {
+      uintptr_t p = w.shaded[k];
+      if (in_blocks(p))
+        continue;
+      uintptr_t r =
+          fwd_word(p).load(std::memory_order_relaxed) & ~uintptr_t(GT_FWD_BITS);
+      if (r != p)
+        fwd_word(r).store(r | GT_FWD_FORWARDED, std::memory_order_relaxed);
+    }
+  }
 }
 
 void replica_commit() {

@@ -25,6 +25,7 @@ struct ReplicaCounts {
   uint64_t replicas = 0;       // small objects replicated (a shade CAS won)
   uint64_t large_replicas = 0; // large objects with pointers replicated
   uint64_t large_marked = 0;   // large NOPTRS objects marked
+  uint64_t large_marked_bytes = 0; // ... their objects' bytes
   uint64_t lost = 0;           // shade CASes lost to another worker
   uint64_t bytes = 0;          // of replicas, headers included
   uint64_t large_bytes = 0;    // ... of them in large replicas
@@ -97,6 +98,15 @@ ReplicaCounts replica_counts();
 // ones unmapped, to-space blocks back in the pool), collections may start
 // again. No worker may be running.
 void replica_abandon();
+
+// The concurrent cycle's flip (cycle.cpp, the world stopped, every gray
+// replica transferred): each large replica's forwarding word names itself,
+// as a marked NOPTRS object's does, so that between the flip and the
+// release a large object whose word is forwarded is a replica, a marked
+// object or an original (whose word names its replica), and one whose word
+// is clear was allocated since the flip (or missed). replica_commit keeps
+// them so.
+void replica_flip();
 
 // Ends the session with a flip (cycle.cpp, the world stopped, every gray
 // replica transferred, every root rewritten): large objects that were

@@ -122,6 +122,15 @@ bool scan_runtime_roots(RootVisitor &v) {
   return true;
 }
 
+void visit_chan_slots(RootVisitor &v) {
+  for (size_t k = 0; k < nchans; ++k)
+    each_chan_slot(chans[k], [&](uintptr_t *s, size_t) { visit(v, s); });
+}
+
+void visit_thread_slots(Thread *t, RootVisitor &v) {
+  each_thread_slot(t, [&](uintptr_t *s, const char *) { visit(v, s); });
+}
+
 void verify_runtime_roots(uint64_t collection,
                           const char *(*problem)(uintptr_t)) {
   for (size_t k = 0; k < nchans; ++k)

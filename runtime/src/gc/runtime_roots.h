@@ -19,6 +19,15 @@ void runtime_roots_finish();
 // worker visits it.
 bool scan_runtime_roots(RootVisitor &v);
 
+// The concurrent cycle (cycle.cpp) visits them in two parts: the ref
+// channels' buffers at its flip (few; between runtime_roots_prepare and
+// runtime_roots_finish), and each thread record's slots with the thread's
+// stack, when the stack is scanned and when it is flipped (the thread does
+// not run meanwhile; counterparts may read and write its element slots
+// under their channels' locks, so a visitor that rewrites one must CAS it).
+void visit_chan_slots(RootVisitor &v);
+void visit_thread_slots(Thread *t, RootVisitor &v);
+
 // GT_GC_VERIFY, after the copy: every slot is null or problem() returns
 // null for it; otherwise a fatal error naming the slot's owner.
 void verify_runtime_roots(uint64_t collection,

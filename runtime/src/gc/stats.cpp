@@ -1,6 +1,7 @@
 // gc/stats.cpp: what the collector counts (gt_gc_stats) and prints
 // (GT_GC_TRACE=1): collections, bytes allocated and copied, the live size,
-// and the pause log, a ring of the last GT_GC_PAUSE_LOG pauses.
+// and the pause log, a ring of the last GT_GC_PAUSE_LOG pauses (one per
+// stop-the-world collection, two per concurrent cycle).
 //
 // Bytes allocated are counted where they are cheap to count: an executor's
 // allocation block when it is retired (Local::allocated, written by its
@@ -17,7 +18,16 @@ bool trace;
 
 namespace {
 SpinLock stats_lk;
-struct gt_gc_stats stats;
+struct gt_gc_stats stats; // pauses[] is a ring indexed by pauses_recorded
+
+void record_pause(uint64_t n, uint64_t start, uint64_t pause,
+                  uint64_t kind) { // stats_lk held
+  stats.pause_total_ns += pause;
+  if (pause > stats.pause_max_ns)
+    stats.pause_max_ns = pause;
+  stats.pauses[stats.pauses_recorded++ % GT_GC_PAUSE_LOG] =
+      gt_gc_pause{start, pause, n, kind};
+}
 uint64_t allocated_before; // by executors of earlier gt_runs
 std::atomic<uint64_t> large_allocated{0};
 } // namespace
@@ -37,11 +47,13 @@ void stats_collection(uint64_t n, uint64_t copied, uint64_t live,
   stats.collections = n;
   stats.bytes_copied += copied;
   stats.live_bytes = live;
-  stats.pause_total_ns += pause;
-  if (pause > stats.pause_max_ns)
-    stats.pause_max_ns = pause;
-  stats.pauses[(n - 1) % GT_GC_PAUSE_LOG] =
-      gt_gc_pause{pause_start, pause, n, kind};
+  record_pause(n, pause_start, pause, kind);
+  stats_lk.unlock();
+}
+
+void stats_pause(uint64_t n, uint64_t start, uint64_t pause, uint64_t kind) {
+  stats_lk.lock();
+  record_pause(n, start, pause, kind);
   stats_lk.unlock();
 }
 
@@ -80,9 +92,11 @@ extern "C" void gt_gc_stats(struct gt_gc_stats *out) {
   out->live_bytes = stats.live_bytes;
   out->pause_total_ns = stats.pause_total_ns;
   out->pause_max_ns = stats.pause_max_ns;
-  out->npauses = uint32_t(n < GT_GC_PAUSE_LOG ? n : GT_GC_PAUSE_LOG);
+  uint64_t np = stats.pauses_recorded;
+  out->npauses = uint32_t(np < GT_GC_PAUSE_LOG ? np : GT_GC_PAUSE_LOG);
   for (uint32_t i = 0; i < out->npauses; ++i) // oldest first
-    out->pauses[i] = stats.pauses[(n - out->npauses + i) % GT_GC_PAUSE_LOG];
+    out->pauses[i] = stats.pauses[(np - out->npauses + i) % GT_GC_PAUSE_LOG];
+  out->pauses_recorded = np;
   out->cycles = stats.cycles;
   out->mark_last_ns = stats.mark_last_ns;
   out->mark_total_ns = stats.mark_total_ns;

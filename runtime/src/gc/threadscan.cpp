@@ -79,15 +79,18 @@ void publish_scanned(Thread *t, uint64_t c) {
 } // namespace
 
 uint64_t scan_born_word() {
-  return word(cycle.load(std::memory_order_relaxed), kScanned);
+  // Acquire: a thread born in a cycle sees what was stored before it began
+  // (gc::marking, read by gt_spawn_ref's transfer barrier).
+  return word(cycle.load(std::memory_order_acquire), kScanned);
 }
 
-uint64_t scan_begin(ThreadScanner *s) {
+uint64_t scan_begin(ThreadScanner *s, bool world_stopped) {
   scanner = s;
   uint64_t c = cycle.load(std::memory_order_relaxed) + 1;
   cycle.store(c, std::memory_order_release);
   scan_on.store(true, std::memory_order_release);
-  process_barrier(); // step 2: before any sweep reads a status
+  if (!world_stopped)
+    process_barrier(); // step 2: before any sweep reads a status
   return c;
 }
 
@@ -150,6 +153,8 @@ size_t scan_sweep() {
       continue;
     }
     if (s == Status::Dead || !t->ctx) { // exited, or never ran
+      if (s != Status::Dead)
+        scanner->scan(t); // no stack yet, but its record's slots (gc_arg)
       publish_scanned(t, c);
       continue;
     }

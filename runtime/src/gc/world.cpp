@@ -23,8 +23,8 @@
 //    collector.
 // 5. Finish (world_finish). The last executor to finish its share clears
 //    the arrivals and runs the collector's `finish`, which ends with phase
-//    Idle and a new collection count; the others wait for that count and
-//    return to their scheduler loops, which resume their threads.
+//    Idle, and counts the stop (`stops`); the others wait for that count
+//    and return to their scheduler loops, which resume their threads.
 //
 // Waiting is a futex on `epoch`, bumped at every change waiters look for.
 #include "heap.h"
@@ -40,6 +40,7 @@ namespace gt::gc {
 namespace {
 std::atomic<uint32_t> epoch{0};
 std::atomic<uint32_t> arrived{0}, gone{0}, finished{0};
+std::atomic<uint64_t> stops{0}; // ended
 uint32_t participants; // executors that arrived: the collection's workers
 
 void wait_epoch(uint32_t seen, uint64_t timeout_ns) {
@@ -95,7 +96,12 @@ uint32_t world_stop(Executor *e, void (*prepare)(uint32_t workers)) {
   }
 }
 
-void world_finish(uint64_t n, void (*finish)()) {
+uint64_t world_stops() { return stops.load(std::memory_order_acquire); }
+
+void world_finish(void (*finish)()) {
+  // Read before we count ourselves finished: the last cannot count this
+  // stop before that.
+  uint64_t n = stops.load(std::memory_order_acquire);
   if (finished.fetch_add(1, std::memory_order_acq_rel) + 1 == participants) {
     // Alone: every other worker waits below. The arrivals are cleared before
     // `finish` sets the phase to Idle, after which the next stop may begin.
@@ -105,12 +111,13 @@ void world_finish(uint64_t n, void (*finish)()) {
     finished.store(0, std::memory_order_relaxed);
     phase.store(kFlipping, std::memory_order_relaxed);
     finish();
+    stops.fetch_add(1, std::memory_order_release);
     world_wake();
     return;
   }
   for (;;) {
     uint32_t seen = epoch.load(std::memory_order_acquire);
-    if (collections.load(std::memory_order_acquire) != n)
+    if (stops.load(std::memory_order_acquire) != n)
       return;
     wait_epoch(seen, 1000000000);
   }
@@ -120,7 +127,7 @@ void world_request_stop() {
   uint32_t idle = kIdle;
   if (!phase.compare_exchange_strong(idle, kStopping,
                                      std::memory_order_acq_rel))
-    fatal("gc: the concurrent cycle's flip found the phase at %u, not idle",
+    fatal("gc: the concurrent cycle's stop found the phase at %u, not idle",
           idle);
   world_signal(nullptr);
 }
@@ -136,6 +143,7 @@ bool world_stop_unattended(void (*prepare)(uint32_t workers),
   prepare(0);
   phase.store(kFlipping, std::memory_order_relaxed);
   finish();
+  stops.fetch_add(1, std::memory_order_release);
   world_wake();
   return true;
 }

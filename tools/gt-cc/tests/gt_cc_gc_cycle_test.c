@@ -11,7 +11,7 @@
  *    must show that the cycles saw the mutators' writes and allocations
  *    (write-log entries replayed, objects allocated during a cycle
  *    replicated: neither can happen unless mutators ran during marking),
- *    one flip pause per cycle, and a mark time.
+ *    a snapshot, a flip and a release pause per cycle, and a mark time.
  * 2. Identity: each mutator also keeps a second path to one of its nodes
  *    (through another node's `other`) and checks `==` between the two
  *    paths at every step.
@@ -232,9 +232,21 @@ static void main_thread(void *arg) {
     fail("objects allocated during marking replicated", 0, 1);
   if (st.mark_total_ns == 0)
     fail("mark time", 0, 1);
-  for (uint32_t i = 0; i < st.npauses; ++i)
-    if (st.pauses[i].kind != GT_GC_PAUSE_FLIP)
-      fail("pause kind", (long)st.pauses[i].kind, GT_GC_PAUSE_FLIP);
+  /* Three pauses per cycle, its snapshot, its flip and its release, of one
+   * number, in that order. */
+  for (uint32_t i = 0; i < st.npauses; ++i) {
+    const struct gt_gc_pause *p = &st.pauses[i];
+    long before = p->kind == GT_GC_PAUSE_FLIP      ? GT_GC_PAUSE_SNAPSHOT
+                  : p->kind == GT_GC_PAUSE_RELEASE ? GT_GC_PAUSE_FLIP
+                                                   : -1;
+    if (p->kind != GT_GC_PAUSE_SNAPSHOT && before < 0)
+      fail("pause kind", (long)p->kind, GT_GC_PAUSE_FLIP);
+    if (before >= 0 && i > 0 &&
+        ((long)st.pauses[i - 1].kind != before ||
+         st.pauses[i - 1].collection != p->collection))
+      fail("the pause before this one of its cycle", (long)p->kind,
+           (long)st.pauses[i - 1].kind);
+  }
 
   /* 3. */
   release = gt_chan_new(sizeof(long), 0);
