@@ -479,6 +479,7 @@ void run_cycle() {
     pause_us(50);
   fig.release_start = now_ns();
   stop_world(release_prepare, release_finish);
+  replica_free_lists();
 }
 
 void *coordinator_main(void *) {

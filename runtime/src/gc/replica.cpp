@@ -110,15 +110,29 @@ std::atomic<uintptr_t> &back_word(uintptr_t r) { return fwd_word(r); }
         (unsigned long)p, why);
 }
 
-void note_shaded(Replicator &w, uintptr_t p) {
-  if (w.nshaded == w.shaded_cap) {
-    w.shaded_cap = w.shaded_cap ? 2 * w.shaded_cap : 1024;
-    w.shaded = static_cast<uintptr_t *>(
-        std::realloc(w.shaded, w.shaded_cap * sizeof *w.shaded));
-    if (!w.shaded)
+// replica_commit's shaded lists, linked through their first words, until
+// replica_free_lists.
+uintptr_t *dead_lists;
+
+void push(uintptr_t *&list, size_t &n, size_t &cap, uintptr_t p) {
+  if (n == cap) {
+    cap = cap ? 2 * cap : 1024;
+    list = static_cast<uintptr_t *>(std::realloc(list, cap * sizeof *list));
+    if (!list)
       fatal("gc replication: out of memory for the list of shaded objects");
   }
-  w.shaded[w.nshaded++] = p;
+  list[n++] = p;
+}
+
+void note_shaded(Replicator &w, uintptr_t p) {
+  push(w.shaded, w.nshaded, w.shaded_cap, p);
+}
+
+// Large objects are listed twice: the flip and the commit visit only them
+// (a pass over every shaded object would cost the pauses O(live objects)).
+void note_shaded_large(Replicator &w, uintptr_t p) {
+  note_shaded(w, p);
+  push(w.large, w.nlarge, w.large_cap, p);
 }
 
 // A to-space block for w, leaving its current one (work.h).
@@ -150,7 +164,7 @@ uintptr_t shade_large(Replicator &w, uintptr_t p) {
   if (t->version_flags & GT_TYPE_NOPTRS) {
     if (fw.compare_exchange_strong(seen, p | GT_FWD_FORWARDED,
                                    std::memory_order_relaxed)) {
-      note_shaded(w, p);
+      note_shaded_large(w, p);
       ++w.n.large_marked;
       w.n.large_marked_bytes += object_bytes(p);
     }
@@ -171,7 +185,7 @@ uintptr_t shade_large(Replicator &w, uintptr_t p) {
     ++w.n.lost;
     return seen & ~uintptr_t(GT_FWD_BITS);
   }
-  note_shaded(w, p);
+  note_shaded_large(w, p);
   ++w.n.large_replicas;
   w.n.bytes += bytes;
   w.n.large_bytes += bytes;
@@ -454,10 +468,8 @@ ReplicaCounts replica_counts() {
 void replica_flip() {
   for (uint32_t i = 0; i < nworkers; ++i) {
     Replicator &w = workers[i];
-    for (size_t k = 0; k < w.nshaded; ++k) {
-      uintptr_t p = w.shaded[k];
-      if (in_blocks(p))
-        continue;
+    for (size_t k = 0; k < w.nlarge; ++k) {
+      uintptr_t p = w.large[k];
       uintptr_t r =
           fwd_word(p).load(std::memory_order_relaxed) & ~uintptr_t(GT_FWD_BITS);
       if (r != p)
@@ -466,15 +478,20 @@ void replica_flip() {
   }
 }
 
+void replica_free_lists() {
+  while (uintptr_t *list = dead_lists) {
+    dead_lists = reinterpret_cast<uintptr_t *>(list[0]);
+    std::free(list);
+  }
+}
+
 void replica_commit() {
   if (!workers)
     fatal("replica_commit: no replication session is open");
   for (uint32_t i = 0; i < nworkers; ++i) {
     Replicator &w = workers[i];
-    for (size_t k = 0; k < w.nshaded; ++k) {
-      uintptr_t p = w.shaded[k];
-      if (in_blocks(p))
-        continue; // freed with its block
+    for (size_t k = 0; k < w.nlarge; ++k) { // small ones go with their blocks
+      uintptr_t p = w.large[k];
       std::atomic<uintptr_t> &fw = fwd_word(p);
       uintptr_t r =
           fw.load(std::memory_order_relaxed) & ~uintptr_t(GT_FWD_BITS);
@@ -484,7 +501,13 @@ void replica_commit() {
       fw.store(0, std::memory_order_relaxed);
       fwd_word(r).store(r | GT_FWD_FORWARDED, std::memory_order_relaxed);
     }
-    std::free(w.shaded);
+    // Freed by replica_free_lists, outside the pause: a list of millions of
+    // objects is tens of MiB, whose unmapping would lengthen it.
+    for (uintptr_t *list : {w.shaded, w.large})
+      if (list) {
+        list[0] = reinterpret_cast<uintptr_t>(dead_lists);
+        dead_lists = list;
+      }
   }
   newobj_end();
   delete[] workers;
@@ -507,6 +530,7 @@ void replica_abandon() {
       fw.store(0, std::memory_order_relaxed);
     }
     std::free(w.shaded);
+    std::free(w.large);
   }
   newobj_end();
   blocks_free_copy();

@@ -50,6 +50,8 @@ struct Replicator {
   uintptr_t scan = 0, cur = 0, end = 0;
   uintptr_t *shaded = nullptr; // primaries whose forwarding word it set
   size_t nshaded = 0, shaded_cap = 0;
+  uintptr_t *large = nullptr; // ... the large ones among them, again
+  size_t nlarge = 0, large_cap = 0;
   ReplicaCounts n;
 };
 
@@ -116,6 +118,8 @@ void replica_flip();
 // and flips the blocks (blocks_flip: from-space freed, the replicas'
 // blocks become allocation space).
 void replica_commit();
+// Frees what replica_commit left (its lists), after the world restarts.
+void replica_free_lists();
 
 // The coherence of every replica of the session with its primary (no
 // worker and no mutator may be running): a transferred replica's header
