@@ -10,6 +10,8 @@
  * GT_ATTR_FULL_STACK. Each must die with the overflow report. */
 #include <gt/gt.h>
 
+#include "gt_cc_child.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,34 +41,16 @@ static void run(void *arg) {
   gt_join(gt_spawn(bigframe, NULL, &attr));
 }
 
+static void run_flags(void *arg) {
+  spawn_flags = *(const unsigned *)arg;
+  gt_run(NULL, run, NULL);
+}
+
 /* Runs the program in a child with the given spawn flags; returns whether
  * it died reporting an overflow of thread 'bigframe'. */
 static int dies_reporting(unsigned flags, const char *what) {
-  int fds[2];
-  if (pipe(fds))
-    abort();
-  fflush(stdout);
-  pid_t pid = fork();
-  if (pid < 0)
-    abort();
-  if (pid == 0) {
-    dup2(fds[1], 2);
-    close(fds[0]);
-    spawn_flags = flags;
-    gt_run(NULL, run, NULL);
-    _exit(0);
-  }
-  close(fds[1]);
   char buf[4096];
-  size_t n = 0;
-  ssize_t r;
-  while (n < sizeof buf - 1 &&
-         (r = read(fds[0], buf + n, sizeof buf - 1 - n)) > 0)
-    n += (size_t)r;
-  buf[n] = 0;
-  close(fds[0]);
-  int status;
-  waitpid(pid, &status, 0);
+  int status = gt_test_run_child(run_flags, &flags, buf, sizeof buf);
   int died = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   int named = strstr(buf, "stack overflow in green thread") &&
               strstr(buf, "'bigframe'");

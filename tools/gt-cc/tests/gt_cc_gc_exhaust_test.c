@@ -17,6 +17,8 @@
  */
 #include <gt/gt.h>
 
+#include "gt_cc_child.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,32 +108,22 @@ static void run_body(void (*fn)(void *), const char *name) {
   gt_run(NULL, main_thread, NULL);
 }
 
+struct child {
+  void (*fn)(void *);
+  const char *name;
+};
+static void child_main(void *arg) {
+  const struct child *c = arg;
+  run_body(c->fn, c->name);
+}
+
 /* Runs fn as thread `name` in a child and checks that it dies with every
  * string of `expected` (null-terminated) on stderr. */
 static void expect_death(const char *what, void (*fn)(void *), const char *name,
                          const char *const *expected) {
-  int fds[2];
-  if (pipe(fds) != 0)
-    abort();
-  fflush(stdout);
-  pid_t pid = fork();
-  if (pid < 0)
-    abort();
-  if (pid == 0) {
-    dup2(fds[1], 2);
-    close(fds[0]);
-    run_body(fn, name);
-    _exit(0); /* it was expected to die */
-  }
-  close(fds[1]);
   static char err[65536];
-  size_t len = 0;
-  for (ssize_t n; (n = read(fds[0], err + len, sizeof err - 1 - len)) > 0;)
-    len += (size_t)n;
-  err[len] = 0;
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
+  struct child c = {fn, name};
+  int status = gt_test_run_child(child_main, &c, err, sizeof err);
   int ok = WIFSIGNALED(status);
   for (const char *const *e = expected; *e; ++e)
     if (!strstr(err, *e)) {
