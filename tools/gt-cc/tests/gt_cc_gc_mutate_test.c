@@ -28,17 +28,12 @@ struct node {
  * COLLECTIONS collections. */
 enum { THREADS = 8, SLOTS = 256, STEPS = 20000, COLLECTIONS = 20 };
 
+#include "gt_cc_model.h"
+
 static gt_waitgroup_t done, collector_done;
 static int stop_collector;
 static long failures, checked, collections_forced;
 static gt_mutex_t lock;
-
-struct model {
-  long slot[SLOTS]; /* the id of the node in each slot */
-  long *val;        /* by id (the thread's own numbering) */
-  long *other;      /* the id a node points at, or -1 */
-  long cap;
-};
 
 static void collector(void *arg) {
   (void)arg;
@@ -50,23 +45,6 @@ static void collector(void *arg) {
   gt_waitgroup_done(&collector_done);
 }
 
-static node_ref make(struct model *m, long id, long val) {
-  if (id == m->cap) {
-    m->cap = m->cap ? 2 * m->cap : 1024;
-    m->val = realloc(m->val, m->cap * sizeof *m->val);
-    m->other = realloc(m->other, m->cap * sizeof *m->other);
-    if (!m->val || !m->other)
-      abort();
-  }
-  node_ref n = gt_new(struct node);
-  n->id = id;
-  n->val = val;
-  n->other = 0;
-  m->val[id] = val;
-  m->other[id] = -1;
-  return n;
-}
-
 static void mutator(void *arg) {
   long t = (long)(intptr_t)arg;
   struct model *m = calloc(1, sizeof *m);
@@ -74,7 +52,7 @@ static void mutator(void *arg) {
   long next = 0;
   unsigned long r = 88172645463325252ul ^ (unsigned long)t;
   for (int i = 0; i < SLOTS; ++i) {
-    slots[i] = make(m, next, next * 7 + t);
+    slots[i] = model_make(m, next, next * 7 + t);
     m->slot[i] = next++;
   }
   for (long s = 0;
@@ -85,7 +63,7 @@ static void mutator(void *arg) {
     int i = (int)(r % SLOTS), j = (int)((r >> 20) % SLOTS);
     switch ((r >> 40) % 4) {
     case 0: /* a new node into an old array */
-      slots[i] = make(m, next, s);
+      slots[i] = model_make(m, next, s);
       m->slot[i] = next++;
       break;
     case 1: /* a value stored into an old node */
@@ -109,21 +87,8 @@ static void mutator(void *arg) {
     if (s % 64 == 0)
       gt_yield(); /* let the collector and the others run (1 executor) */
   }
-  long bad = 0, seen = 0;
-  for (int i = 0; i < SLOTS; ++i) {
-    node_ref n = slots[i];
-    long id = m->slot[i];
-    ++seen;
-    if (n->id != id || n->val != m->val[id])
-      ++bad;
-    else if (m->other[id] < 0 ? n->other != 0
-                              : !n->other || n->other->id != m->other[id] ||
-                                    n->other->val != m->val[m->other[id]])
-      ++bad;
-  }
-  free(m->val);
-  free(m->other);
-  free(m);
+  long bad = model_mismatches(slots, m), seen = SLOTS;
+  model_free(m);
   gt_mutex_lock(&lock);
   failures += bad;
   checked += seen;
