@@ -13,7 +13,8 @@ Suites:
             test-*, and build/aarch64/... under qemu-aarch64), each run with
             1 executor and with one per CPU; the GC's (test-gc*) also with
             GT_GC_VERIFY=1 GT_GC_LOG=1 and with GT_GC_TORTURE=200, and all
-            three again under GT_GC=concurrent.
+            three again under GT_GC=concurrent (a few in extra modes:
+            EXTRA_MODES).
   fuzz      llvm/tests/tools/swapstack-fuzz.py: llvm-stress functions with
             switches, loops and an entry function inserted, through opt -O2
             and llc for both targets; one test per seed. A seed whose module
@@ -52,6 +53,12 @@ GC_MODES = [{}, {"GT_GC_VERIFY": "1", "GT_GC_LOG": "1"},
 GC_MODES += [dict(m, GT_GC="concurrent") for m in GC_MODES]
 STW_ONLY = {"test-gc", "test-gc_limits", "test-gc_wlog_seal",
             "test-gc_replay", "test-gc_newobj", "test-gc_claim"}
+# Extra modes of single tests: the concurrent cycle with a flip budget of
+# 1 µs, so that flips are given up (and, after 8, forced) in every cycle
+# whose mutators leave a residue (gc/cycle.cpp, flip_residue).
+EXTRA_MODES = {"test-gc-cycle": [{"GT_GC": "concurrent", "GT_GC_FLIP_BUDGET_US": "1"},
+                                 {"GT_GC": "concurrent", "GT_GC_FLIP_BUDGET_US": "1",
+                                  "GT_GC_VERIFY": "1", "GT_GC_LOG": "1"}]}
 PASS_CODES = {"PASS", "XFAIL"}
 SKIP_CODES = {"UNSUPPORTED", "EXCLUDED"}
 
@@ -161,6 +168,7 @@ def main():
                 modes = GC_MODES if name.startswith("test-gc") else [{}]
                 if name in STW_ONLY:
                     modes = [m for m in modes if "GT_GC" not in m]
+                modes = modes + EXTRA_MODES.get(name, [])
                 for executors, gc_env in [(x, m) for x in sorted({1, os.cpu_count() or 1})
                                           for m in modes]:
                     env = dict(os.environ, GT_EXECUTORS=str(executors), **gc_env)

@@ -21,7 +21,8 @@ two tables.
 
 2. The pauses of gt's collectors (gc-pause, GT_GC per --gt-gc): min,
    median and max of the pauses of 9 forced collections (gt_gc_stats' pause
-   log; two per concurrent cycle, its flip and its release) against the live
+   log; three per concurrent cycle, its snapshot, flip and release, and any
+   flip it gave up) against the live
    heap (16, 64, 256 MiB of trees held by one thread) and against the number
    of parked green threads each holding one GC object (1,000; 100,000;
    1,000,000, with default spawn options when memory allows, and with

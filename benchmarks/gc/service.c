@@ -62,7 +62,8 @@
  *
  * Pauses. Every pause from gt_gc_stats' log (the world asked to stop until
  * every executor went back to scheduling: the time every green thread is
- * held up; one per stop-the-world collection, two per concurrent cycle),
+ * held up; one per stop-the-world collection, three per concurrent cycle
+ * and one per flip it gave up),
  * read by a monitor thread every 20 ms (the log keeps the last
  * GT_GC_PAUSE_LOG; a lost entry is an error). Printed as
  * `pause <start ns> <duration ns> <collection>` for those that start in the

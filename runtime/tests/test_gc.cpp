@@ -382,22 +382,29 @@ void check_stats(const struct gt_gc_stats &s) {
   CHECK(s.bytes_allocated > s.bytes_copied / (s.collections + 1));
   // One pause per stop-the-world collection, three per concurrent cycle
   // (its snapshot, its flip, then its release, which counts the
-  // collection); the first two of a cycle may be logged before it counts.
-  CHECK(s.pauses_recorded >= s.collections + 2 * s.cycles);
-  CHECK(s.pauses_recorded <= s.collections + 2 * s.cycles + 2);
+  // collection) and one per flip it gave up; the first ones of a cycle (its
+  // snapshot, at most 8 flips given up and its flip) may be logged before
+  // it counts.
+  CHECK(s.pauses_recorded >= s.collections + 2 * s.cycles + s.flip_aborts);
+  CHECK(s.pauses_recorded <= s.collections + 2 * s.cycles + s.flip_aborts + 10);
+  CHECK(s.flip_overruns <= s.cycles);
   CHECK(s.npauses == (s.pauses_recorded < GT_GC_PAUSE_LOG ? s.pauses_recorded
                                                           : GT_GC_PAUSE_LOG));
   uint64_t sum = 0;
   for (uint32_t i = 0; i < s.npauses; ++i) {
     const gt_gc_pause &p = s.pauses[i];
     CHECK(p.duration_ns <= s.pause_max_ns);
-    if (p.kind == GT_GC_PAUSE_SNAPSHOT || p.kind == GT_GC_PAUSE_FLIP) {
+    if (p.kind == GT_GC_PAUSE_SNAPSHOT || p.kind == GT_GC_PAUSE_FLIP ||
+        p.kind == GT_GC_PAUSE_FLIP_ABORTED) {
       CHECK(p.collection <= s.collections + 1);
-      if (i + 1 < s.npauses) // the cycle's next stop follows
-        CHECK(s.pauses[i + 1].kind == (p.kind == GT_GC_PAUSE_SNAPSHOT
-                                           ? GT_GC_PAUSE_FLIP
-                                           : GT_GC_PAUSE_RELEASE) &&
-              s.pauses[i + 1].collection == p.collection);
+      if (i + 1 < s.npauses) { // the cycle's next stop follows
+        uint64_t next = s.pauses[i + 1].kind;
+        CHECK(s.pauses[i + 1].collection == p.collection);
+        if (p.kind == GT_GC_PAUSE_FLIP)
+          CHECK(next == GT_GC_PAUSE_RELEASE);
+        else // a flip, or one given up
+          CHECK(next == GT_GC_PAUSE_FLIP || next == GT_GC_PAUSE_FLIP_ABORTED);
+      }
     } else {
       CHECK(p.kind == GT_GC_PAUSE_COLLECTION || p.kind == GT_GC_PAUSE_RELEASE);
       CHECK(p.collection <= s.collections);

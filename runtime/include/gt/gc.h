@@ -283,15 +283,22 @@ gt_thread_t gt_spawn_ref(void (*fn)(void GT_GC *), void GT_GC *arg,
  *                            (their stacks are scanned and flipped while they
  *                            stay parked), but the flip still replays what
  *                            marking left, and the heap's block table is
- *                            walked at the flip and the release. */
+ *                            walked at the flip and the release.
+ *   GT_GC_FLIP_BUDGET_US=N   GT_GC=concurrent: a flip whose replay of what
+ *                            marking left runs past N µs is given up and
+ *                            tried again after more marking, at most 8 times
+ *                            a cycle; then it is forced through (default
+ *                            300; 0: never given up). Under GT_GC_TORTURE
+ *                            every cycle gives its first flip up. */
 void gt_gc_collect(void);
 
 #define GT_GC_PAUSE_LOG 64
 enum {
-  GT_GC_PAUSE_COLLECTION = 0, /* a whole stop-the-world collection */
-  GT_GC_PAUSE_FLIP = 1,       /* a concurrent cycle's flip */
-  GT_GC_PAUSE_RELEASE = 2,    /* a concurrent cycle's release of from-space */
-  GT_GC_PAUSE_SNAPSHOT = 3    /* a concurrent cycle's start (its snapshot) */
+  GT_GC_PAUSE_COLLECTION = 0,  /* a whole stop-the-world collection */
+  GT_GC_PAUSE_FLIP = 1,        /* a concurrent cycle's flip */
+  GT_GC_PAUSE_RELEASE = 2,     /* a concurrent cycle's release of from-space */
+  GT_GC_PAUSE_SNAPSHOT = 3,    /* a concurrent cycle's start (its snapshot) */
+  GT_GC_PAUSE_FLIP_ABORTED = 4 /* a flip given up: its residue ran long */
 };
 struct gt_gc_pause {
   uint64_t start_ns;    /* gt_now_ns() when the world was asked to stop */
@@ -312,7 +319,7 @@ struct gt_gc_stats {
   /* The last min(pauses_recorded, GT_GC_PAUSE_LOG) pauses, oldest first:
    * one per stop-the-world collection, three per concurrent cycle (its
    * snapshot, its flip, then its release, all three of the collection that
-   * the release counts). */
+   * the release counts), and before its flip one per flip it gave up. */
   uint32_t npauses;
   struct gt_gc_pause pauses[GT_GC_PAUSE_LOG];
   /* GT_GC=concurrent: cycles, each counted in `collections` too; the time
@@ -326,6 +333,12 @@ struct gt_gc_stats {
   uint64_t new_objects;
   /* Pauses ever recorded (the log keeps the last GT_GC_PAUSE_LOG). */
   uint64_t pauses_recorded;
+  /* GT_GC=concurrent: flips given up because what marking left ran past
+   * GT_GC_FLIP_BUDGET_US (each a pause of kind GT_GC_PAUSE_FLIP_ABORTED;
+   * the cycle marks on and tries again); flips forced through after 8 such
+   * aborts, which ran past the budget. */
+  uint64_t flip_aborts;
+  uint64_t flip_overruns;
 };
 void gt_gc_stats(struct gt_gc_stats *out);
 

@@ -30,8 +30,13 @@
 //    then replay every sealed entry, replicate every sealed new object,
 //    transfer every gray replica; until a round finds little work, at most
 //    kMaxRounds (what is left is the flip's, and lengthens it).
-// 7. Flip (the world stopped; GT_GC_PAUSE_FLIP): logging off
-//    (wlog_off_stopped), the rest replayed, the new objects replicated; the
+// 7. Flip (the world stopped; GT_GC_PAUSE_FLIP). First the residue, with
+//    logging still on (flip_residue): every log sealed, the rest replayed,
+//    the new objects replicated, the gray transferred; if that runs past
+//    GT_GC_FLIP_BUDGET_US the flip is given up (GT_GC_PAUSE_FLIP_ABORTED),
+//    the world restarts, and the coordinator runs step 6's rounds again
+//    before it retries; after kMaxAborts the flip is forced through. Then
+//    logging off (wlog_off_stopped), nothing left to replay; the
 //    registered roots and the ref channels' buffers forwarded, shading
 //    what has no replica; transfer until nothing is gray (GT_GC_VERIFY:
 //    replica_verify). Then the replicas' blocks become allocation space and
@@ -101,6 +106,9 @@ namespace {
 constexpr unsigned kMaxRounds = 8;    // of step 6
 constexpr uint64_t kLittleWork = 256; // a round that ends step 6
 constexpr size_t kReplayBatch = 64;   // log buffers a pass replays
+constexpr unsigned kMaxAborts = 8;    // of a cycle's flip (step 7)
+constexpr uint64_t kFlipBudgetUs = 300; // GT_GC_FLIP_BUDGET_US's default
+uint64_t flip_budget_ns;                // 0: none (the flip never aborts)
 
 std::atomic<bool> active{false}; // a cycle is past step 2
 std::atomic<uint32_t> want{0};   // futex: a cycle is asked for
@@ -113,6 +121,11 @@ struct CycleFigures {
   uint64_t start, snapshot_start, snapshot_end, flip_start, flip_end;
   uint64_t release_start, release_end;
   unsigned rounds;
+  unsigned aborts;                 // flips given up for the residue's budget
+  uint64_t aborted_ns[kMaxAborts]; // their pauses
+  bool forced;      // this flip may not abort (kMaxAborts reached)
+  bool aborted;     // this flip was given up
+  bool overran;     // a forced flip ran past the budget
   ReplicaCounts rc; // at the flip
 };
 CycleFigures fig;
@@ -196,6 +209,15 @@ void shade_found(Replicator &w) {
   }
 }
 
+// Step 4: a registered root's object is shaded (its slot left alone).
+struct Shade final : RootVisitor {
+  Replicator *w;
+  explicit Shade(Replicator &w) : w(&w) {}
+  void visit(void **slot) override {
+    shade(*w, reinterpret_cast<uintptr_t>(*slot));
+  }
+};
+
 // Step 7: a root slot of the flip gets its object's replica, made if need
 // be (the registered roots and the channels' buffers are not barriered).
 struct ShadeForward final : RootVisitor {
@@ -235,13 +257,20 @@ const char *unreplicated_why(uintptr_t v) {
              : "points into a free heap block";
 }
 
-[[noreturn]] void unreplicated(uintptr_t v, const char *where, Thread *t) {
-  const char *why = unreplicated_why(v);
-  fatal("gc cycle %llu: %s of green thread %llu%s%s%s holds %#lx, which %s "
-        "(the concurrent cycle's marking missed it)",
+// The fatal error for a value v without a replica that `holder` holds.
+[[noreturn]] void missed(uintptr_t v, const char *holder) {
+  fatal("gc cycle %llu: %s holds %#lx, which %s (the concurrent cycle's "
+        "marking missed it)",
         (unsigned long long)collections.load(std::memory_order_relaxed) + 1,
-        where, (unsigned long long)t->id, t->name[0] ? " ('" : "", t->name,
-        t->name[0] ? "')" : "", (unsigned long)v, why);
+        holder, (unsigned long)v, unreplicated_why(v));
+}
+
+[[noreturn]] void unreplicated(uintptr_t v, const char *where, Thread *t) {
+  char holder[160];
+  snprintf(holder, sizeof holder, "%s of green thread %llu%s%s%s", where,
+           (unsigned long long)t->id, t->name[0] ? " ('" : "", t->name,
+           t->name[0] ? "')" : "");
+  missed(v, holder);
 }
 
 // Step 7's scanner: flips a thread (its stack and its record's slots).
@@ -330,13 +359,8 @@ void stop_world(void (*prepare)(uint32_t), void (*finish)()) {
 
 // --- step 4, the leader executor with the world stopped: the snapshot
 void snapshot_prepare(uint32_t) {
-  Replicator &w = replica_worker(0);
-  roots_lock();
-  void ***table = root_table();
-  for (size_t i = 0, n = root_table_size(); i < n; ++i)
-    if (table[i])
-      shade(w, reinterpret_cast<uintptr_t>(*table[i]));
-  roots_unlock();
+  Shade v(replica_worker(0));
+  visit_registered_roots(v);
   marking.store(true, std::memory_order_relaxed);
   // The executors see both when the world restarts: every thread they
   // resume is scanned first.
@@ -353,10 +377,48 @@ void snapshot_finish() {
 }
 
 // --- step 7, the leader executor with the world stopped
+//
+// The residue: what the marking left (sealed log buffers, the stop's own
+// seals, values found, new objects, gray replicas), done first with logging
+// still on, against the budget (GT_GC_FLIP_BUDGET_US). A residue that runs
+// past it gives the flip up (Go's mark termination restarts likewise): the
+// world restarts with what is left still queued, nothing of the flip done,
+// and the coordinator marks again before it retries. Every step here is one
+// the coordinator also takes with the world running, so stopping between
+// any two loses nothing. After kMaxAborts the flip is forced through
+// whatever the residue costs (the mutators outrun one worker; pacing, step
+// 9 of the design note, is what should hold them back). Whether the flip
+// may go on.
+bool flip_residue(Replicator &w) {
+  uint64_t deadline = now_ns() + flip_budget_ns;
+  auto over = [&] { return flip_budget_ns && now_ns() > deadline; };
+  wlog_seal_stopped();
+  while (LogBuffer *b = wlog_sealed()) {
+    for (uint32_t i = 0; i < b->count; ++i)
+      replay(w, b->e[i]);
+    wlog_recycle(b);
+    if (over() && !fig.forced)
+      return false;
+  }
+  shade_found(w);
+  if (over() && !fig.forced)
+    return false;
+  newobj_drain(w);
+  if (over() && !fig.forced)
+    return false;
+  replica_drain(w);
+  fig.overran = over();
+  // GT_GC_TORTURE: every cycle's first flip is given up, after its residue.
+  return !(torture_every && !fig.aborts && !fig.forced);
+}
+
 void flip_prepare(uint32_t) {
-  refresh_stackmaps();
   Replicator &w = replica_worker(0);
-  wlog_off_stopped();
+  fig.aborted = !flip_residue(w);
+  if (fig.aborted)
+    return;
+  refresh_stackmaps();
+  wlog_off_stopped(); // the residue sealed everything: nothing new
   marking.store(false, std::memory_order_relaxed);
   replay_sealed(w);
   shade_found(w);
@@ -364,12 +426,7 @@ void flip_prepare(uint32_t) {
   newobj_end(); // nothing allocated from now on is replicated
   retire_tlabs();
   ShadeForward v(w);
-  roots_lock();
-  void ***table = root_table();
-  for (size_t i = 0, n = root_table_size(); i < n; ++i)
-    if (table[i])
-      v.visit(table[i]);
-  roots_unlock();
+  visit_registered_roots(v);
   runtime_roots_prepare();
   visit_chan_slots(v);
   runtime_roots_finish();
@@ -392,8 +449,11 @@ void flip_prepare(uint32_t) {
 
 void flip_finish() {
   fig.flip_end = now_ns();
+  if (fig.aborted)
+    fig.aborted_ns[fig.aborts] = fig.flip_end - fig.flip_start;
   stats_pause(collections.load(std::memory_order_relaxed) + 1, fig.flip_start,
-              fig.flip_end - fig.flip_start, GT_GC_PAUSE_FLIP);
+              fig.flip_end - fig.flip_start,
+              fig.aborted ? GT_GC_PAUSE_FLIP_ABORTED : GT_GC_PAUSE_FLIP);
   phase.store(kIdle, std::memory_order_release);
 }
 
@@ -418,25 +478,49 @@ void release_finish() {
   uint64_t release = fig.release_end - fig.release_start;
   stats_collection(n, rc.bytes, small + large, fig.release_start, release,
                    GT_GC_PAUSE_RELEASE);
-  stats_cycle(fig.flip_start - fig.start, rc.replays, rc.new_objects);
-  if (trace)
+  stats_cycle(fig.flip_start - fig.start, rc.replays, rc.new_objects,
+              fig.aborts, fig.overran);
+  if (trace) {
+    // Every pause of the cycle as "pause <kind> <ms> ms" (benchmarks/gc/
+    // run.py matches the pause log against these).
+    char aborted[kMaxAborts * 32 + 1] = "";
+    for (unsigned i = 0, at = 0; i < fig.aborts; ++i)
+      at += snprintf(aborted + at, sizeof aborted - at,
+                     ", pause aborted %.3f ms", fig.aborted_ns[i] / 1e6);
     fprintf(stderr,
-            "gc %llu: concurrent cycle, pause snapshot %.3f ms, pause flip "
-            "%.3f ms, pause release %.3f ms; mark %.3f ms (%u rounds), stack "
-            "flips %.3f ms; replicated %zu KiB (%llu objects, %llu new), "
-            "replayed %llu entries, live %zu KiB, heap %zu KiB\n",
+            "gc %llu: concurrent cycle, pause snapshot %.3f ms%s, pause flip "
+            "%.3f ms%s, pause release %.3f ms; mark %.3f ms (%u rounds, %u "
+            "flips given up), stack flips %.3f ms; replicated %zu KiB (%llu "
+            "objects, %llu new), replayed %llu entries, live %zu KiB, heap "
+            "%zu KiB\n",
             (unsigned long long)n,
-            (fig.snapshot_end - fig.snapshot_start) / 1e6, flip / 1e6,
-            release / 1e6, (fig.flip_start - fig.start) / 1e6, fig.rounds,
+            (fig.snapshot_end - fig.snapshot_start) / 1e6, aborted, flip / 1e6,
+            fig.overran ? " (over budget)" : "", release / 1e6,
+            (fig.flip_start - fig.start) / 1e6, fig.rounds, fig.aborts,
             (fig.release_start - fig.flip_end) / 1e6, size_t(rc.bytes >> 10),
             (unsigned long long)(rc.replicas + rc.large_replicas),
             (unsigned long long)rc.new_objects, (unsigned long long)rc.replays,
             size_t((small + large) >> 10), heap_bytes() >> 10);
+  }
   phase.store(kIdle, std::memory_order_release);
-  // Before the count: whoever sees the count sees no cycle active
-  // (cycle_target would otherwise wait for one more).
-  active.store(false, std::memory_order_release);
+  // The count before `active`: cycle_target reads them the other way round,
+  // so one that sees this cycle inactive sees it counted too. (The other
+  // order let a gt_gc_collect that came between the two stores take this
+  // cycle, which began before it, for its own.) One that sees the count and
+  // still `active` waits for one cycle more, which is only slower.
   collections.store(n, std::memory_order_release);
+  active.store(false, std::memory_order_release);
+}
+
+// Step 6, on the coordinator: log rounds until one finds little work, at
+// most kMaxRounds at a time (what is left is the flip's residue).
+void mark_rounds(Replicator &w) {
+  for (unsigned k = 0; k < kMaxRounds; ++k) {
+    wlog_round();
+    ++fig.rounds;
+    if (mark_work(w) < kLittleWork)
+      break;
+  }
 }
 
 // Steps 3 to 6, on the coordinator.
@@ -451,12 +535,7 @@ void mark(Replicator &w) {
       break;
     pause_us(20);
   }
-  for (fig.rounds = 0; fig.rounds < kMaxRounds;) {
-    wlog_round();
-    ++fig.rounds;
-    if (mark_work(w) < kLittleWork)
-      break;
-  }
+  mark_rounds(w);
 }
 
 // Steps 2 to 9, on the coordinator.
@@ -473,8 +552,15 @@ void run_cycle() {
   replica_open(1);
   Replicator &w = replica_worker(0);
   mark(w);
-  fig.flip_start = now_ns(); // a pause starts with the request
-  stop_world(flip_prepare, flip_finish);
+  for (;;) { // step 7, retried while its residue runs past the budget
+    fig.forced = fig.aborts >= kMaxAborts;
+    fig.flip_start = now_ns(); // a pause starts with the request
+    stop_world(flip_prepare, flip_finish);
+    if (!fig.aborted)
+      break;
+    ++fig.aborts;
+    mark_rounds(w);
+  }
   while (scan_sweep()) // step 8
     pause_us(50);
   fig.release_start = now_ns();
@@ -509,10 +595,7 @@ void transfer_record(uintptr_t v) { record(v); }
 uintptr_t forwarded(uintptr_t v) {
   uintptr_t r = flip_target(v);
   if (!r)
-    fatal("gc cycle %llu: the runtime read %#lx from a parked thread's "
-          "record, which %s (the concurrent cycle's marking missed it)",
-          (unsigned long long)collections.load(std::memory_order_relaxed) + 1,
-          (unsigned long)v, unreplicated_why(v));
+    missed(v, "a parked thread's record, read by the runtime,");
   return r;
 }
 
@@ -525,6 +608,7 @@ bool cycle_request() {
 }
 
 uint64_t cycle_target() {
+  // `active` first: release_finish stores the count before clearing it.
   bool running = active.load(std::memory_order_acquire) ||
                  want.load(std::memory_order_acquire);
   return collections.load(std::memory_order_acquire) + (running ? 2 : 1);
@@ -536,6 +620,9 @@ void cycle_stop_executor(Executor *e) {
 }
 
 void cycle_run_start() {
+  flip_budget_ns = kFlipBudgetUs * 1000;
+  if (const char *s = getenv("GT_GC_FLIP_BUDGET_US"); s && *s)
+    flip_budget_ns = strtoull(s, nullptr, 10) * 1000;
   quit.store(false, std::memory_order_relaxed);
   want.store(0, std::memory_order_relaxed);
   if (pthread_create(&coordinator, nullptr, coordinator_main, nullptr))

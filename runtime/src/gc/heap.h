@@ -142,6 +142,10 @@ void roots_lock();
 void roots_unlock();
 void ***root_table();
 size_t root_table_size();
+// Visits every registered slot, under the lock (a concurrent cycle's stops,
+// which walk the table alone).
+struct RootVisitor;
+void visit_registered_roots(RootVisitor &v);
 
 // --- per-executor state (collect.cpp; arrived and gone are world.cpp's)
 // The part of an executor's allocation block that the scheduler does not
@@ -207,7 +211,8 @@ void stats_collection(uint64_t n, uint64_t copied, uint64_t live,
 // collection n.
 void stats_pause(uint64_t n, uint64_t start, uint64_t pause, uint64_t kind);
 // A concurrent cycle's figures (cycle.cpp), after its stats_collection.
-void stats_cycle(uint64_t mark_ns, uint64_t replayed, uint64_t new_objects);
+void stats_cycle(uint64_t mark_ns, uint64_t replayed, uint64_t new_objects,
+                 unsigned flip_aborts, bool overran);
 void stats_run_end(uint64_t allocated); // by the executors of a gt_run
 
 // --- scanning suspended stacks while threads run (threadscan.cpp; the

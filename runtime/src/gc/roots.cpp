@@ -3,6 +3,7 @@
 // hash table (linear probing, deletion by backward shift), which the
 // collector reads in parallel chunks while it holds the lock.
 #include "heap.h"
+#include "stackscan.h"
 
 #include <cstdlib>
 
@@ -42,6 +43,14 @@ void roots_lock() { lk.lock(); }
 void roots_unlock() { lk.unlock(); }
 void ***root_table() { return table; }
 size_t root_table_size() { return cap; }
+
+void visit_registered_roots(RootVisitor &v) {
+  lk.lock();
+  for (size_t i = 0; i < cap; ++i)
+    if (table[i])
+      v.visit(table[i]);
+  lk.unlock();
+}
 
 } // namespace gt::gc
 

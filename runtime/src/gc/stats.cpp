@@ -1,7 +1,8 @@
 // gc/stats.cpp: what the collector counts (gt_gc_stats) and prints
 // (GT_GC_TRACE=1): collections, bytes allocated and copied, the live size,
 // and the pause log, a ring of the last GT_GC_PAUSE_LOG pauses (one per
-// stop-the-world collection, two per concurrent cycle).
+// stop-the-world collection, three per concurrent cycle and one per flip it
+// gave up).
 //
 // Bytes allocated are counted where they are cheap to count: an executor's
 // allocation block when it is retired (Local::allocated, written by its
@@ -57,9 +58,12 @@ void stats_pause(uint64_t n, uint64_t start, uint64_t pause, uint64_t kind) {
   stats_lk.unlock();
 }
 
-void stats_cycle(uint64_t mark_ns, uint64_t replayed, uint64_t new_objects) {
+void stats_cycle(uint64_t mark_ns, uint64_t replayed, uint64_t new_objects,
+                 unsigned flip_aborts, bool overran) {
   stats_lk.lock();
   ++stats.cycles;
+  stats.flip_aborts += flip_aborts;
+  stats.flip_overruns += overran;
   stats.mark_last_ns = mark_ns;
   stats.mark_total_ns += mark_ns;
   stats.replayed_entries += replayed;

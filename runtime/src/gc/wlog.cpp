@@ -417,8 +417,7 @@ void wlog_off() {
   replaying.store(false, std::memory_order_release);
 }
 
-void wlog_off_stopped() {
-  log_on.store(log_check, std::memory_order_relaxed);
+void wlog_seal_stopped() {
   for (uint32_t i = 0; i < nlogs; ++i) {
     ExecLog &x = logs[i];
     x.lk.lock();
@@ -429,6 +428,11 @@ void wlog_off_stopped() {
     seal(x, true);
     x.lk.unlock();
   }
+}
+
+void wlog_off_stopped() {
+  log_on.store(log_check, std::memory_order_relaxed);
+  wlog_seal_stopped();
   replaying.store(false, std::memory_order_release);
 }
 

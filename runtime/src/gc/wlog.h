@@ -43,6 +43,9 @@ void wlog_round();
 // no thread runs and every log has been taken back at a switch-out, so
 // there is no round to run: every executor's log is sealed and queued here.
 void wlog_off_stopped();
+// Seals and queues every executor's log with the world stopped, logging
+// left on (a flip that may abort, cycle.cpp).
+void wlog_seal_stopped();
 bool wlog_is_on();
 
 // The next sealed buffer, oldest first is not promised (replay re-reads

@@ -11,7 +11,9 @@
  *    must show that the cycles saw the mutators' writes and allocations
  *    (write-log entries replayed, objects allocated during a cycle
  *    replicated: neither can happen unless mutators ran during marking),
- *    a snapshot, a flip and a release pause per cycle, and a mark time.
+ *    a snapshot, a flip and a release pause per cycle (and between the
+ *    first two the flips given up: every cycle's first under GT_GC_TORTURE,
+ *    some with GT_GC_FLIP_BUDGET_US=1), and a mark time.
  * 2. Identity: each mutator also keeps a second path to one of its nodes
  *    (through another node's `other`) and checks `==` between the two
  *    paths at every step.
@@ -29,6 +31,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct node GT_GC *node_ref;
 struct node {
@@ -47,6 +50,8 @@ enum { THREADS = 4, SLOTS = 1040, CYCLES = 12, PARKED = 5000, LARGE = 4096 };
 #endif
 enum { CHECK_EVERY = 997, LIST = 5 };
 
+#include "gt_cc_model.h"
+
 static gt_waitgroup_t done;
 static gt_mutex_t lock;
 static long failures, checks, identity_checks;
@@ -59,42 +64,6 @@ static void fail(const char *what, long a, long b) {
   gt_mutex_unlock(&lock);
 }
 
-struct model {
-  long slot[SLOTS]; /* id of the node in each slot */
-  long *val, *other;
-  long cap;
-};
-
-static node_ref make(struct model *m, long id, long val) {
-  if (id == m->cap) {
-    m->cap = m->cap ? 2 * m->cap : 4096;
-    m->val = realloc(m->val, m->cap * sizeof *m->val);
-    m->other = realloc(m->other, m->cap * sizeof *m->other);
-    if (!m->val || !m->other)
-      abort();
-  }
-  node_ref n = gt_new(struct node);
-  n->id = id;
-  n->val = val;
-  m->val[id] = val;
-  m->other[id] = -1;
-  return n;
-}
-
-static long check_all(node_ref GT_GC *slots, const struct model *m) {
-  long bad = 0;
-  for (int i = 0; i < SLOTS; ++i) {
-    node_ref n = slots[i];
-    long id = m->slot[i];
-    if (n->id != id || n->val != m->val[id])
-      ++bad;
-    else if (m->other[id] < 0 ? n->other != 0
-                              : !n->other || n->other->id != m->other[id])
-      ++bad;
-  }
-  return bad;
-}
-
 static void mutator(void *arg) {
   long t = (long)(intptr_t)arg;
   struct model *m = calloc(1, sizeof *m);
@@ -102,11 +71,11 @@ static void mutator(void *arg) {
   long next = 0, local_checks = 0, local_ids = 0;
   unsigned long r = 0x9e3779b97f4a7c15ul * (unsigned long)(t + 1);
   for (int i = 0; i < SLOTS; ++i) {
-    slots[i] = make(m, next, next * 7 + t);
+    slots[i] = model_make(m, next, next * 7 + t);
     m->slot[i] = next++;
   }
   /* The second path: hub->other and slots[hub_slot] name the same node. */
-  node_ref hub = make(m, next++, -1);
+  node_ref hub = model_make(m, next++, -1);
   int hub_slot = 0;
   hub->other = slots[hub_slot];
   for (long s = 1; !__atomic_load_n(&stop, __ATOMIC_ACQUIRE); ++s) {
@@ -114,7 +83,7 @@ static void mutator(void *arg) {
     int i = (int)(r % SLOTS), j = (int)((r >> 20) % SLOTS);
     switch ((r >> 40) % 5) {
     case 0: /* a new node into the old array */
-      slots[i] = make(m, next, s);
+      slots[i] = model_make(m, next, s);
       m->slot[i] = next++;
       if (i == hub_slot)
         hub->other = slots[i];
@@ -122,7 +91,7 @@ static void mutator(void *arg) {
     case 4: { /* a new node published first, then filled in */
       node_ref o = slots[j];
       long oid = m->slot[j];
-      node_ref n = make(m, next, 0);
+      node_ref n = model_make(m, next, 0);
       slots[i] = n;
       __atomic_signal_fence(__ATOMIC_SEQ_CST); /* no poll, no reordering */
       n->val = s * 5 + t;
@@ -152,7 +121,7 @@ static void mutator(void *arg) {
            slots[hub_slot]->id);
     ++local_ids;
     if (s % CHECK_EVERY == 0) {
-      long bad = check_all(slots, m);
+      long bad = model_mismatches(slots, m);
       if (bad)
         fail("slots against the model", bad, 0);
       ++local_checks;
@@ -160,12 +129,10 @@ static void mutator(void *arg) {
     if (s % 64 == 0)
       gt_yield();
   }
-  long bad = check_all(slots, m);
+  long bad = model_mismatches(slots, m);
   if (bad)
     fail("slots against the model at the end", bad, 0);
-  free(m->val);
-  free(m->other);
-  free(m);
+  model_free(m);
   gt_mutex_lock(&lock);
   checks += local_checks + 1;
   identity_checks += local_ids;
@@ -233,20 +200,40 @@ static void main_thread(void *arg) {
   if (st.mark_total_ns == 0)
     fail("mark time", 0, 1);
   /* Three pauses per cycle, its snapshot, its flip and its release, of one
-   * number, in that order. */
+   * number, in that order, and between the first two the flips it gave up
+   * (GT_GC_PAUSE_FLIP_ABORTED). */
+  long aborted_logged = 0;
   for (uint32_t i = 0; i < st.npauses; ++i) {
     const struct gt_gc_pause *p = &st.pauses[i];
-    long before = p->kind == GT_GC_PAUSE_FLIP      ? GT_GC_PAUSE_SNAPSHOT
-                  : p->kind == GT_GC_PAUSE_RELEASE ? GT_GC_PAUSE_FLIP
-                                                   : -1;
-    if (p->kind != GT_GC_PAUSE_SNAPSHOT && before < 0)
+    const struct gt_gc_pause *q = i ? &st.pauses[i - 1] : NULL;
+    int flip =
+        p->kind == GT_GC_PAUSE_FLIP || p->kind == GT_GC_PAUSE_FLIP_ABORTED;
+    aborted_logged += p->kind == GT_GC_PAUSE_FLIP_ABORTED;
+    if (!flip && p->kind != GT_GC_PAUSE_SNAPSHOT &&
+        p->kind != GT_GC_PAUSE_RELEASE)
       fail("pause kind", (long)p->kind, GT_GC_PAUSE_FLIP);
-    if (before >= 0 && i > 0 &&
-        ((long)st.pauses[i - 1].kind != before ||
-         st.pauses[i - 1].collection != p->collection))
+    if (!q || p->kind == GT_GC_PAUSE_SNAPSHOT)
+      continue;
+    int follows = q->collection == p->collection &&
+                  (flip ? q->kind == GT_GC_PAUSE_SNAPSHOT ||
+                              q->kind == GT_GC_PAUSE_FLIP_ABORTED
+                        : q->kind == GT_GC_PAUSE_FLIP);
+    if (!follows)
       fail("the pause before this one of its cycle", (long)p->kind,
-           (long)st.pauses[i - 1].kind);
+           (long)q->kind);
   }
+  /* Flips given up: under GT_GC_TORTURE every cycle's first; with a budget
+   * of 1 µs (a run of scripts/run-tests.py) at least one, as the mutators'
+   * stores leave a residue at every flip; whatever is in the log is
+   * counted. */
+  long aborts = (long)(st.flip_aborts - st0.flip_aborts);
+  const char *budget = getenv("GT_GC_FLIP_BUDGET_US");
+  if (getenv("GT_GC_TORTURE") && aborts < cycles)
+    fail("flips given up under GT_GC_TORTURE (at least)", aborts, cycles);
+  if (budget && !strcmp(budget, "1") && aborts < 1)
+    fail("flips given up with a budget of 1 us (at least)", aborts, 1);
+  if (aborted_logged > aborts)
+    fail("flips given up, logged (at most)", aborted_logged, aborts);
 
   /* 3. */
   release = gt_chan_new(sizeof(long), 0);
@@ -305,15 +292,16 @@ static void main_thread(void *arg) {
 
   gt_gc_stats(&st);
   printf("gt-cc gc cycle: %ld cycles, %llu entries replayed, %llu new objects "
-         "replicated, mark %.3f ms in all, max flip pause %.3f ms; %ld model "
-         "checks, %ld identity checks; %ld/%d parked threads' lists "
-         "intact (%ld moved); large array moved by %d of 3 cycles, %ld "
-         "mismatches\n",
+         "replicated, mark %.3f ms in all, max pause %.3f ms, %llu flips "
+         "given up, %llu over budget; %ld model checks, %ld identity checks; "
+         "%ld/%d parked threads' lists intact (%ld moved); large array moved "
+         "by %d of 3 cycles, %ld mismatches\n",
          (long)(st.cycles - st0.cycles),
          (unsigned long long)st.replayed_entries,
          (unsigned long long)st.new_objects, st.mark_total_ns / 1e6,
-         st.pause_max_ns / 1e6, checks, identity_checks, parked_ok, PARKED,
-         parked_moved, big_moves, big_bad);
+         st.pause_max_ns / 1e6, (unsigned long long)st.flip_aborts,
+         (unsigned long long)st.flip_overruns, checks, identity_checks,
+         parked_ok, PARKED, parked_moved, big_moves, big_bad);
 }
 
 int main(void) {

@@ -140,6 +140,8 @@ static struct medians pauses(uint64_t first) {
     const struct gt_gc_pause *p = &st.pauses[i];
     if (p->collection < first)
       continue;
+    if (p->kind == GT_GC_PAUSE_FLIP_ABORTED)
+      continue; /* a flip given up: its residue ran past the budget */
     int j = p->kind == GT_GC_PAUSE_SNAPSHOT  ? 0
             : p->kind == GT_GC_PAUSE_FLIP    ? 1
             : p->kind == GT_GC_PAUSE_RELEASE ? 2
