@@ -55,10 +55,15 @@ STW_ONLY = {"test-gc", "test-gc_limits", "test-gc_wlog_seal",
             "test-gc_replay", "test-gc_newobj", "test-gc_claim"}
 # Extra modes of single tests: the concurrent cycle with a flip budget of
 # 1 µs, so that flips are given up (and, after 8, forced) in every cycle
-# whose mutators leave a residue (gc/cycle.cpp, flip_residue).
-EXTRA_MODES = {"test-gc-cycle": [{"GT_GC": "concurrent", "GT_GC_FLIP_BUDGET_US": "1"},
-                                 {"GT_GC": "concurrent", "GT_GC_FLIP_BUDGET_US": "1",
-                                  "GT_GC_VERIFY": "1", "GT_GC_LOG": "1"}]}
+# whose mutators leave a residue (gc/cycle.cpp, flip_residue); and with
+# mutators that assist at every safepoint while log buffers are queued
+# (cycle_assist). Plain and under GT_GC_VERIFY.
+VERIFY = {"GT_GC_VERIFY": "1", "GT_GC_LOG": "1"}
+EXTRA_MODES = {"test-gc-cycle": [
+    {"GT_GC": "concurrent", "GT_GC_FLIP_BUDGET_US": "1"},
+    {"GT_GC": "concurrent", "GT_GC_FLIP_BUDGET_US": "1", **VERIFY},
+    {"GT_GC": "concurrent", "GT_GC_ASSIST_BACKLOG": "0"},
+    {"GT_GC": "concurrent", "GT_GC_ASSIST_BACKLOG": "0", **VERIFY}]}
 PASS_CODES = {"PASS", "XFAIL"}
 SKIP_CODES = {"UNSUPPORTED", "EXCLUDED"}
 

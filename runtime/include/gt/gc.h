@@ -289,7 +289,12 @@ gt_thread_t gt_spawn_ref(void (*fn)(void GT_GC *), void GT_GC *arg,
  *                            tried again after more marking, at most 8 times
  *                            a cycle; then it is forced through (default
  *                            300; 0: never given up). Under GT_GC_TORTURE
- *                            every cycle gives its first flip up. */
+ *                            every cycle gives its first flip up.
+ *   GT_GC_ASSIST_BACKLOG=N   GT_GC=concurrent: while a cycle marks, a mutator
+ *                            at a safepoint that finds more than N sealed
+ *                            write-log buffers queued replays up to 2 of
+ *                            them itself (default 2 per executor; 0 under
+ *                            GT_GC_TORTURE). */
 void gt_gc_collect(void);
 
 #define GT_GC_PAUSE_LOG 64
@@ -339,6 +344,9 @@ struct gt_gc_stats {
    * aborts, which ran past the budget. */
   uint64_t flip_aborts;
   uint64_t flip_overruns;
+  /* GT_GC=concurrent: write-log buffers (of up to 1024 entries) replayed
+   * by mutators' assists rather than by the collector's coordinator. */
+  uint64_t assist_buffers;
 };
 void gt_gc_stats(struct gt_gc_stats *out);
 

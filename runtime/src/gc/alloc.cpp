@@ -124,6 +124,8 @@ uintptr_t alloc_slow(const gt_type *t, size_t bytes) {
   size_t len = check_request(t, bytes);
   heap_ensure();
   wlog_safepoint(self); // a safepoint: seal the write log
+  if (concurrent)
+    cycle_assist();
   uint64_t seen = collections.load(std::memory_order_acquire);
   if (torture_every && torture_alloc()) {
     collect(self);

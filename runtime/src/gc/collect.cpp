@@ -236,7 +236,9 @@ using namespace gc;
 bool gc_safepoint() {
   if (phase.load(std::memory_order_acquire) != kStopping) {
     wlog_safepoint(current_thread()); // seal, log on or off, rounds
-    return scan_handshake_self();     // or a stale signal
+    if (concurrent)
+      cycle_assist();
+    return scan_handshake_self(); // or a stale signal
   }
   switch_out(current_executor(), kGCStop);
   return true;

@@ -109,6 +109,11 @@ constexpr size_t kReplayBatch = 64;   // log buffers a pass replays
 constexpr unsigned kMaxAborts = 8;    // of a cycle's flip (step 7)
 constexpr uint64_t kFlipBudgetUs = 300; // GT_GC_FLIP_BUDGET_US's default
 uint64_t flip_budget_ns;                // 0: none (the flip never aborts)
+constexpr size_t kAssistBuffers = 2;    // an assist replays at most
+constexpr unsigned kAssistTransfers = 256; // of its own gray, at most
+constexpr uint32_t kAssistCheck = 64;      // entries between stop checks
+size_t assist_backlog;                     // GT_GC_ASSIST_BACKLOG
+std::atomic<uint64_t> assist_buffers{0};   // replayed by assists, a cycle
 
 std::atomic<bool> active{false}; // a cycle is past step 2
 std::atomic<uint32_t> want{0};   // futex: a cycle is asked for
@@ -432,6 +437,7 @@ void flip_prepare(uint32_t) {
   runtime_roots_finish();
   shade_found(w);
   replica_finish(w);
+  replica_assists_done(1);
   scan_end(); // the marking's
   fig.rc = replica_counts();
   if (heap.verify)
@@ -478,8 +484,9 @@ void release_finish() {
   uint64_t release = fig.release_end - fig.release_start;
   stats_collection(n, rc.bytes, small + large, fig.release_start, release,
                    GT_GC_PAUSE_RELEASE);
+  uint64_t assists = assist_buffers.exchange(0, std::memory_order_relaxed);
   stats_cycle(fig.flip_start - fig.start, rc.replays, rc.new_objects,
-              fig.aborts, fig.overran);
+              fig.aborts, fig.overran, assists);
   if (trace) {
     // Every pause of the cycle as "pause <kind> <ms> ms" (benchmarks/gc/
     // run.py matches the pause log against these).
@@ -491,8 +498,8 @@ void release_finish() {
             "gc %llu: concurrent cycle, pause snapshot %.3f ms%s, pause flip "
             "%.3f ms%s, pause release %.3f ms; mark %.3f ms (%u rounds, %u "
             "flips given up), stack flips %.3f ms; replicated %zu KiB (%llu "
-            "objects, %llu new), replayed %llu entries, live %zu KiB, heap "
-            "%zu KiB\n",
+            "objects, %llu new), replayed %llu entries (%llu buffers by "
+            "assists), live %zu KiB, heap %zu KiB\n",
             (unsigned long long)n,
             (fig.snapshot_end - fig.snapshot_start) / 1e6, aborted, flip / 1e6,
             fig.overran ? " (over budget)" : "", release / 1e6,
@@ -500,7 +507,8 @@ void release_finish() {
             (fig.release_start - fig.flip_end) / 1e6, size_t(rc.bytes >> 10),
             (unsigned long long)(rc.replicas + rc.large_replicas),
             (unsigned long long)rc.new_objects, (unsigned long long)rc.replays,
-            size_t((small + large) >> 10), heap_bytes() >> 10);
+            (unsigned long long)assists, size_t((small + large) >> 10),
+            heap_bytes() >> 10);
   }
   phase.store(kIdle, std::memory_order_release);
   // The count before `active`: cycle_target reads them the other way round,
@@ -549,7 +557,7 @@ void run_cycle() {
   // is a fatal walk error (stackmap.cpp would need tables that can be
   // replaced under running walkers).
   refresh_stackmaps();
-  replica_open(1);
+  replica_open(1, sched.n); // the coordinator, and an assist per executor
   Replicator &w = replica_worker(0);
   mark(w);
   for (;;) { // step 7, retried while its residue runs past the budget
@@ -588,7 +596,46 @@ void *coordinator_main(void *) {
     cycle_hold_end();
   }
 }
+
+// --- Assists: the first part of step 9 (pacing), work tied to logging.
+// Mutators that store faster than the coordinator replays would leave the
+// flip a backlog as long as their head start (and with the flip's budget,
+// give it up until it is forced). So while a cycle marks, a mutator at a
+// safepoint (after sealing its own log) that finds more than
+// `assist_backlog` sealed buffers queued replays up to kAssistBuffers of
+// them itself, with its executor's Replicator (replica_open's assists:
+// nothing switches a green thread inside runtime code, so one thread uses
+// it at a time), then transfers a little of what that shaded and gives the
+// rest to the coordinator (replica_assist_drain). An assist never holds up
+// a stop of the world for long: it checks for one every kAssistCheck
+// entries and puts the buffer back (replaying an entry twice is harmless:
+// replay copies the primary's current words).
+void assist_replay(Replicator &w, LogBuffer *b) {
+  for (uint32_t i = 0; i < b->count; ++i) {
+    if (i % kAssistCheck == 0 && i && gc_requested()) {
+      wlog_requeue(b);
+      return;
+    }
+    replay(w, b->e[i]);
+  }
+  wlog_recycle(b);
+  assist_buffers.fetch_add(1, std::memory_order_relaxed);
+}
 } // namespace
+
+void cycle_assist() {
+  if (!marking.load(std::memory_order_relaxed) ||
+      wlog_backlog() <= assist_backlog)
+    return;
+  Replicator &w = replica_worker(1 + current_executor()->id);
+  for (size_t k = 0; k < kAssistBuffers && !gc_requested(); ++k) {
+    LogBuffer *b = wlog_sealed();
+    if (!b)
+      break;
+    assist_replay(w, b);
+  }
+  replica_assist_drain(w, kAssistTransfers);
+}
 
 void transfer_record(uintptr_t v) { record(v); }
 
@@ -623,6 +670,12 @@ void cycle_run_start() {
   flip_budget_ns = kFlipBudgetUs * 1000;
   if (const char *s = getenv("GT_GC_FLIP_BUDGET_US"); s && *s)
     flip_budget_ns = strtoull(s, nullptr, 10) * 1000;
+  // Default: two buffers per executor (each replays in tens of µs), so
+  // that the flip's residue stays within its budget; GT_GC_TORTURE: 0,
+  // every safepoint of a marking cycle assists while anything is queued.
+  assist_backlog = torture_every ? 0 : 2 * size_t(sched.n);
+  if (const char *s = getenv("GT_GC_ASSIST_BACKLOG"); s && *s)
+    assist_backlog = strtoull(s, nullptr, 10);
   quit.store(false, std::memory_order_relaxed);
   want.store(0, std::memory_order_relaxed);
   if (pthread_create(&coordinator, nullptr, coordinator_main, nullptr))

@@ -212,7 +212,7 @@ void stats_collection(uint64_t n, uint64_t copied, uint64_t live,
 void stats_pause(uint64_t n, uint64_t start, uint64_t pause, uint64_t kind);
 // A concurrent cycle's figures (cycle.cpp), after its stats_collection.
 void stats_cycle(uint64_t mark_ns, uint64_t replayed, uint64_t new_objects,
-                 unsigned flip_aborts, bool overran);
+                 unsigned flip_aborts, bool overran, uint64_t assists);
 void stats_run_end(uint64_t allocated); // by the executors of a gt_run
 
 // --- scanning suspended stacks while threads run (threadscan.cpp; the
@@ -268,6 +268,10 @@ bool cycle_request();
 uint64_t cycle_target();
 // A scheduler joins the cycle's flip (gc_stop_executor).
 void cycle_stop_executor(Executor *e);
+// A mutator's safepoint (the poll's and the allocation's slow paths, after
+// wlog_safepoint): while a cycle marks and the write log's backlog is long,
+// the thread replays some of it itself (cycle.cpp, "Assists").
+void cycle_assist();
 void cycle_run_start(); // gc_run_start: starts the coordinator
 void cycle_run_end();   // gc_run_end: stops it after its cycle, if any
 // collect.cpp: a cycle may begin (no session holds collections off, none

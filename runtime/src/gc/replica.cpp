@@ -117,7 +117,10 @@ uintptr_t *dead_lists;
 void push(uintptr_t *&list, size_t &n, size_t &cap, uintptr_t p) {
   if (n == cap) {
     cap = cap ? 2 * cap : 1024;
-    list = static_cast<uintptr_t *>(std::realloc(list, cap * sizeof *list));
+    // An assist runs on a green thread's stack: libc gets room of its own.
+    list = with_libc_room([&] {
+      return static_cast<uintptr_t *>(std::realloc(list, cap * sizeof *list));
+    });
     if (!list)
       fatal("gc replication: out of memory for the list of shaded objects");
   }
@@ -273,11 +276,11 @@ void replica_begin(uint32_t n) {
   replica_open(n);
 }
 
-void replica_open(uint32_t n) {
+void replica_open(uint32_t n, uint32_t assists) {
   large_index(); // the large objects that entries may name
-  workers = new Replicator[n];
-  nworkers = n;
-  work.reset(n);
+  workers = new Replicator[n + assists];
+  nworkers = n + assists;
+  work.reset(n);  // assists hold no gray between calls: not counted
   newobj_begin(); // executors record what they allocate (newobj.cpp)
 }
 
@@ -423,6 +426,29 @@ void replay(Replicator &w, const gt_wlog_entry &e) {
     w.n.replay_words += (hi - lo) / 8;
   }
   unlock(p, r);
+}
+
+void replica_assist_drain(Replicator &w, unsigned max) {
+  for (unsigned k = 0; w.scan < w.cur && k < max; ++k) {
+    Obj o = obj_at(w.scan);
+    w.scan = o.end;
+    transfer(w, o.payload); // may move scan and cur to a new block
+  }
+  if (w.scan < w.cur) {
+    work.publish(w.scan, w.cur);
+    w.scan = w.cur;
+  }
+}
+
+void replica_assists_done(uint32_t first) {
+  for (uint32_t i = first; i < nworkers; ++i) {
+    Replicator &w = workers[i];
+    if (w.scan != w.cur)
+      fatal("gc replication: assist worker %u holds gray replicas at the "
+            "flip",
+            i);
+    to_block_done(w.cur, w.end);
+  }
 }
 
 void replica_drain(Replicator &w) {

@@ -60,8 +60,11 @@ struct Replicator {
 // collections off until replica_abandon.
 void replica_begin(uint32_t workers);
 // Opens a session for the concurrent cycle (cycle.cpp), which excludes
-// collections and other sessions itself; from any thread.
-void replica_open(uint32_t workers);
+// collections and other sessions itself; from any thread. Replicators
+// workers..workers+assists-1 are for assists: each used by one thread at a
+// time, holding no gray replica between its calls (replica_assist_drain),
+// so not counted by the termination of replica_finish.
+void replica_open(uint32_t workers, uint32_t assists = 0);
 uint32_t replica_workers();
 Replicator &replica_worker(uint32_t i);
 
@@ -88,6 +91,12 @@ void newobj_drain(Replicator &w, bool retransfer = true);
 // replica is transferred already, transfers it again under its lock (all its
 // words from the primary's current contents), unless !retransfer.
 void replicate_new(Replicator &w, uintptr_t p, bool retransfer);
+// An assist's end: transfers at most `max` of w's own gray replicas, then
+// gives the rest to the counted workers (published), so that w holds none.
+void replica_assist_drain(Replicator &w, unsigned max);
+// The flip, the world stopped: the assists' Replicators (from `first` on)
+// hold no gray replica; their last blocks' ends are recorded.
+void replica_assists_done(uint32_t first);
 // Drains until no gray replica is left anywhere (gc/work.h's termination):
 // every worker calls it once, when it will be given no more entries to
 // replay or objects to shade.

@@ -59,9 +59,10 @@ void stats_pause(uint64_t n, uint64_t start, uint64_t pause, uint64_t kind) {
 }
 
 void stats_cycle(uint64_t mark_ns, uint64_t replayed, uint64_t new_objects,
-                 unsigned flip_aborts, bool overran) {
+                 unsigned flip_aborts, bool overran, uint64_t assists) {
   stats_lk.lock();
   ++stats.cycles;
+  stats.assist_buffers += assists;
   stats.flip_aborts += flip_aborts;
   stats.flip_overruns += overran;
   stats.mark_last_ns = mark_ns;

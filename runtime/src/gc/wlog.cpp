@@ -108,6 +108,7 @@ std::atomic<uint64_t> round_want{0};
 SpinLock round_lk; // one round at a time
 alignas(64) SpinLock queue_lk;
 LogBuffer *queue;
+std::atomic<size_t> nqueued{0}; // buffers in `queue`, read without the lock
 alignas(64) SpinLock pool_lk;
 LogBuffer *pool;
 uint32_t npool;
@@ -216,6 +217,8 @@ void enqueue(const ExecLog &x, LogBuffer *b) {
   queue_lk.lock();
   b->next = queue;
   queue = b;
+  nqueued.store(nqueued.load(std::memory_order_relaxed) + 1,
+                std::memory_order_relaxed);
   queue_lk.unlock();
 }
 
@@ -440,13 +443,27 @@ void wlog_round() { run_round(); }
 
 bool wlog_is_on() { return log_on.load(std::memory_order_acquire); }
 
+size_t wlog_backlog() { return nqueued.load(std::memory_order_relaxed); }
+
 LogBuffer *wlog_sealed() {
   queue_lk.lock();
   LogBuffer *b = queue;
-  if (b)
+  if (b) {
     queue = b->next;
+    nqueued.store(nqueued.load(std::memory_order_relaxed) - 1,
+                  std::memory_order_relaxed);
+  }
   queue_lk.unlock();
   return b;
+}
+
+void wlog_requeue(LogBuffer *b) {
+  queue_lk.lock();
+  b->next = queue;
+  queue = b;
+  nqueued.store(nqueued.load(std::memory_order_relaxed) + 1,
+                std::memory_order_relaxed);
+  queue_lk.unlock();
 }
 
 void wlog_recycle(LogBuffer *b) {
@@ -502,6 +519,7 @@ void wlog_run_end() {
   nlogs = 0;
   free_list(queue);
   queue = nullptr;
+  nqueued.store(0, std::memory_order_relaxed);
   free_list(pool);
   pool = nullptr;
   npool = 0;

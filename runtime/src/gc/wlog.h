@@ -48,9 +48,14 @@ void wlog_off_stopped();
 void wlog_seal_stopped();
 bool wlog_is_on();
 
+// Sealed buffers queued for replay now (a hint, read without a lock).
+size_t wlog_backlog();
 // The next sealed buffer, oldest first is not promised (replay re-reads
 // the locations, so order does not matter); null when none is queued.
 LogBuffer *wlog_sealed();
+// Puts a sealed buffer taken by wlog_sealed back in the queue (an assist
+// that stops early: its entries are replayed again, which is harmless).
+void wlog_requeue(LogBuffer *b);
 // Gives a buffer that replay is done with back to the pool.
 void wlog_recycle(LogBuffer *b);
 

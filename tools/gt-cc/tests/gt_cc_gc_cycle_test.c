@@ -13,7 +13,8 @@
  *    replicated: neither can happen unless mutators ran during marking),
  *    a snapshot, a flip and a release pause per cycle (and between the
  *    first two the flips given up: every cycle's first under GT_GC_TORTURE,
- *    some with GT_GC_FLIP_BUDGET_US=1), and a mark time.
+ *    some with GT_GC_FLIP_BUDGET_US=1), a mark time, and with
+ *    GT_GC_ASSIST_BACKLOG=0 log buffers replayed by the mutators' assists.
  * 2. Identity: each mutator also keeps a second path to one of its nodes
  *    (through another node's `other`) and checks `==` between the two
  *    paths at every step.
@@ -234,6 +235,14 @@ static void main_thread(void *arg) {
     fail("flips given up with a budget of 1 us (at least)", aborts, 1);
   if (aborted_logged > aborts)
     fail("flips given up, logged (at most)", aborted_logged, aborts);
+  /* Assists: with GT_GC_ASSIST_BACKLOG=0 a mutator replays queued log
+   * buffers at every safepoint of a marking cycle, and these mutators seal
+   * a buffer every 1024 stores. */
+  const char *backlog = getenv("GT_GC_ASSIST_BACKLOG");
+  long assists = (long)(st.assist_buffers - st0.assist_buffers);
+  if (backlog && !strcmp(backlog, "0") && assists < 1)
+    fail("log buffers replayed by assists with a backlog of 0 (at least)",
+         assists, 1);
 
   /* 3. */
   release = gt_chan_new(sizeof(long), 0);
@@ -293,14 +302,16 @@ static void main_thread(void *arg) {
   gt_gc_stats(&st);
   printf("gt-cc gc cycle: %ld cycles, %llu entries replayed, %llu new objects "
          "replicated, mark %.3f ms in all, max pause %.3f ms, %llu flips "
-         "given up, %llu over budget; %ld model checks, %ld identity checks; "
-         "%ld/%d parked threads' lists intact (%ld moved); large array moved "
-         "by %d of 3 cycles, %ld mismatches\n",
+         "given up, %llu over budget, %llu buffers replayed by assists; %ld "
+         "model checks, %ld identity checks; %ld/%d parked threads' lists "
+         "intact (%ld moved); large array moved by %d of 3 cycles, %ld "
+         "mismatches\n",
          (long)(st.cycles - st0.cycles),
          (unsigned long long)st.replayed_entries,
          (unsigned long long)st.new_objects, st.mark_total_ns / 1e6,
          st.pause_max_ns / 1e6, (unsigned long long)st.flip_aborts,
-         (unsigned long long)st.flip_overruns, checks, identity_checks,
+         (unsigned long long)st.flip_overruns,
+         (unsigned long long)st.assist_buffers, checks, identity_checks,
          parked_ok, PARKED, parked_moved, big_moves, big_bad);
 }
 
