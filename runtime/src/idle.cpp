@@ -105,9 +105,14 @@ void idle_wait(Executor *e) {
     e->spinning = false;
     sched.nspinning.fetch_sub(1);
   }
-  // Return the pages of stacks freed meanwhile (after a mass exit), a batch
+  // Help a concurrent collection mark (gc/cycle.cpp, cycle_idle), a
+  // quantum at a time, until work shows up or the world is to stop. Then
+  // return the pages of stacks freed meanwhile (after a mass exit), a batch
   // at a time, until work shows up. Neither spinning nor idle meanwhile:
   // nobody relies on us to find new work, or wakes us.
+  while (!sched.shutdown.load(std::memory_order_relaxed) && !gc_requested() &&
+         gc_idle_work(e) && !work_anywhere())
+    ;
   while (!sched.shutdown.load(std::memory_order_relaxed) && stack_scavenge() &&
          !work_anywhere())
     ;

@@ -520,6 +520,9 @@ bool gc_safepoint();
 void gc_torture_resume(Thread *t);
 void gc_torture_poll(Thread *t);
 void gc_torture_switch(Executor *e);
+// An executor about to sleep (idle.cpp) does a quantum of a concurrent
+// cycle's marking work (gc/cycle.cpp); whether there was any.
+bool gc_idle_work(Executor *e);
 void gc_run_start(const gt_config *config, uint32_t executors); // gt_run
 void gc_executor_gone(Executor *e); // left its scheduler loop
 void gc_run_end();                  // gt_run's end

@@ -233,6 +233,8 @@ void release_collections() {
 
 using namespace gc;
 
+bool gc_idle_work(Executor *e) { return concurrent && cycle_idle(e); }
+
 bool gc_safepoint() {
   if (phase.load(std::memory_order_acquire) != kStopping) {
     wlog_safepoint(current_thread()); // seal, log on or off, rounds

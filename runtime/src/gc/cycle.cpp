@@ -637,6 +637,22 @@ void cycle_assist() {
   replica_assist_drain(w, kAssistTransfers);
 }
 
+// An idle executor's quantum (idle.cpp), on its own stack, with its
+// Replicator (no green thread runs on it meanwhile): a sealed buffer, or
+// else a published gray range; then its own gray, as an assist's.
+bool cycle_idle(Executor *e) {
+  if (!marking.load(std::memory_order_relaxed))
+    return false;
+  Replicator &w = replica_worker(1 + e->id);
+  bool did = true;
+  if (LogBuffer *b = wlog_sealed())
+    assist_replay(w, b);
+  else
+    did = replica_assist_steal(w);
+  replica_assist_drain(w, kAssistTransfers);
+  return did;
+}
+
 void transfer_record(uintptr_t v) { record(v); }
 
 uintptr_t forwarded(uintptr_t v) {

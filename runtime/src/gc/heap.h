@@ -272,6 +272,8 @@ void cycle_stop_executor(Executor *e);
 // wlog_safepoint): while a cycle marks and the write log's backlog is long,
 // the thread replays some of it itself (cycle.cpp, "Assists").
 void cycle_assist();
+// An executor about to sleep: a quantum of marking work (gc_idle_work).
+bool cycle_idle(Executor *e);
 void cycle_run_start(); // gc_run_start: starts the coordinator
 void cycle_run_end();   // gc_run_end: stops it after its cycle, if any
 // collect.cpp: a cycle may begin (no session holds collections off, none

@@ -440,6 +440,14 @@ void replica_assist_drain(Replicator &w, unsigned max) {
   }
 }
 
+bool replica_assist_steal(Replicator &w) {
+  Range r;
+  if (!work.pop(r))
+    return false;
+  transfer_range(w, r.begin, r.end);
+  return true;
+}
+
 void replica_assists_done(uint32_t first) {
   for (uint32_t i = first; i < nworkers; ++i) {
     Replicator &w = workers[i];

@@ -94,6 +94,9 @@ void replicate_new(Replicator &w, uintptr_t p, bool retransfer);
 // An assist's end: transfers at most `max` of w's own gray replicas, then
 // gives the rest to the counted workers (published), so that w holds none.
 void replica_assist_drain(Replicator &w, unsigned max);
+// An assist takes one gray range that others published and transfers it
+// (giving part away if someone is idle); whether there was one.
+bool replica_assist_steal(Replicator &w);
 // The flip, the world stopped: the assists' Replicators (from `first` on)
 // hold no gray replica; their last blocks' ends are recorded.
 void replica_assists_done(uint32_t first);
