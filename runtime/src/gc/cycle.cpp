@@ -90,6 +90,7 @@
 #include "stackscan.h"
 #include "wlog.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <cstdio>
@@ -411,8 +412,11 @@ bool flip_residue(Replicator &w) {
   newobj_drain(w);
   if (over() && !fig.forced)
     return false;
-  replica_drain(w);
-  fig.overran = over();
+  if (fig.forced || !flip_budget_ns)
+    replica_drain(w);
+  else if (!replica_drain_until(w, deadline))
+    return false;
+  fig.overran = fig.forced && over();
   // GT_GC_TORTURE: every cycle's first flip is given up, after its residue.
   return !(torture_every && !fig.aborts && !fig.forced);
 }
@@ -491,7 +495,7 @@ void release_finish() {
     // Every pause of the cycle as "pause <kind> <ms> ms" (benchmarks/gc/
     // run.py matches the pause log against these).
     char aborted[kMaxAborts * 32 + 1] = "";
-    for (unsigned i = 0, at = 0; i < fig.aborts; ++i)
+    for (unsigned i = 0, at = 0; i < fig.aborts && at < sizeof aborted; ++i)
       at += snprintf(aborted + at, sizeof aborted - at,
                      ", pause aborted %.3f ms", fig.aborted_ns[i] / 1e6);
     fprintf(stderr,
@@ -511,13 +515,12 @@ void release_finish() {
             heap_bytes() >> 10);
   }
   phase.store(kIdle, std::memory_order_release);
-  // The count before `active`: cycle_target reads them the other way round,
-  // so one that sees this cycle inactive sees it counted too. (The other
-  // order let a gt_gc_collect that came between the two stores take this
-  // cycle, which began before it, for its own.) One that sees the count and
-  // still `active` waits for one cycle more, which is only slower.
-  collections.store(n, std::memory_order_release);
+  // Before the count: whoever sees the count sees no cycle active
+  // (cycle_target would otherwise wait for one more). No green thread runs
+  // between the two stores (the world is stopped), so none sees the cycle
+  // inactive and not yet counted.
   active.store(false, std::memory_order_release);
+  collections.store(n, std::memory_order_release);
 }
 
 // Step 6, on the coordinator: log rounds until one finds little work, at
@@ -671,7 +674,6 @@ bool cycle_request() {
 }
 
 uint64_t cycle_target() {
-  // `active` first: release_finish stores the count before clearing it.
   bool running = active.load(std::memory_order_acquire) ||
                  want.load(std::memory_order_acquire);
   return collections.load(std::memory_order_acquire) + (running ? 2 : 1);
@@ -684,8 +686,9 @@ void cycle_stop_executor(Executor *e) {
 
 void cycle_run_start() {
   flip_budget_ns = kFlipBudgetUs * 1000;
-  if (const char *s = getenv("GT_GC_FLIP_BUDGET_US"); s && *s)
-    flip_budget_ns = strtoull(s, nullptr, 10) * 1000;
+  if (const char *s = getenv("GT_GC_FLIP_BUDGET_US"); s && *s) // <= 1000 s
+    flip_budget_ns =
+        std::min<uint64_t>(strtoull(s, nullptr, 10), 1000000000) * 1000;
   // Default: two buffers per executor (each replays in tens of µs), so
   // that the flip's residue stays within its budget; GT_GC_TORTURE: 0,
   // every safepoint of a marking cycle assists while anything is queued.

@@ -430,6 +430,8 @@ void replay(Replicator &w, const gt_wlog_entry &e) {
 
 void replica_assist_drain(Replicator &w, unsigned max) {
   for (unsigned k = 0; w.scan < w.cur && k < max; ++k) {
+    if (k % 32 == 31 && gc_requested())
+      break; // a stop is asked for: not held up by us
     Obj o = obj_at(w.scan);
     w.scan = o.end;
     transfer(w, o.payload); // may move scan and cur to a new block
@@ -462,6 +464,38 @@ void replica_assists_done(uint32_t first) {
 void replica_drain(Replicator &w) {
   gray_drain(work, w.scan, w.cur,
              [&](const Obj &o) { transfer(w, o.payload); });
+}
+
+bool replica_drain_until(Replicator &w, uint64_t deadline) {
+  for (uint32_t k = 1;; ++k) {
+    if (k % 32 == 0 && now_ns() > deadline) {
+      if (w.scan < w.cur) {
+        work.publish(w.scan, w.cur);
+        w.scan = w.cur;
+      }
+      return false;
+    }
+    if (w.scan < w.cur) {
+      Obj o = obj_at(w.scan);
+      w.scan = o.end;
+      transfer(w, o.payload);
+      continue;
+    }
+    Range r;
+    if (!work.pop(r))
+      return true;
+    // A range goes back to own gray: [begin, end) is walked like [scan, cur)
+    // of a block that is not ours, so transfer it here, bounded the same way.
+    for (uintptr_t x = r.begin; x < r.end; ++k) {
+      if (k % 32 == 0 && now_ns() > deadline) {
+        work.publish(x, r.end);
+        return false;
+      }
+      Obj o = obj_at(x);
+      x = o.end;
+      transfer(w, o.payload);
+    }
+  }
 }
 
 void replica_finish(Replicator &w) {

@@ -100,6 +100,9 @@ bool replica_assist_steal(Replicator &w);
 // The flip, the world stopped: the assists' Replicators (from `first` on)
 // hold no gray replica; their last blocks' ends are recorded.
 void replica_assists_done(uint32_t first);
+// replica_drain, given up at `deadline` (now_ns): then the rest of w's
+// gray is published and the result is false.
+bool replica_drain_until(Replicator &w, uint64_t deadline);
 // Drains until no gray replica is left anywhere (gc/work.h's termination):
 // every worker calls it once, when it will be given no more entries to
 // replay or objects to shade.

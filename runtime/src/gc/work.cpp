@@ -45,7 +45,11 @@ void WorkList::publish(uintptr_t begin, uintptr_t end) {
   lk_.lock();
   if (n_ == cap_) {
     cap_ = cap_ ? 2 * cap_ : 1024;
-    stack_ = static_cast<Range *>(std::realloc(stack_, cap_ * sizeof *stack_));
+    // A concurrent cycle's assists publish on green threads' stacks: libc
+    // gets room of its own.
+    stack_ = with_libc_room([&] {
+      return static_cast<Range *>(std::realloc(stack_, cap_ * sizeof *stack_));
+    });
     if (!stack_)
       fatal("gc: out of memory for the collector's work list");
   }
