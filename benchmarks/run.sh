@@ -8,9 +8,10 @@
 #   safepoint what safepoint polls and the mailbox register reservation cost
 #            on loop kernels (bench-polls), and the time to safepoint of
 #            polled tight loops (bench-ttsp);
-#   gc       the stop-the-world collector vs Boehm, Go and Java (G1, ZGC):
-#            binary-trees and GCBench, and its pauses against live heap
-#            size and parked threads (benchmarks/gc/run.py).
+#   gc       both collectors (GT_GC=stw and concurrent) vs Boehm, Go and
+#            Java (G1, ZGC): binary-trees and GCBench, their pauses against
+#            live heap size and parked threads, and the service workload
+#            (benchmarks/gc/run.py).
 # Arguments go to benchmarks/runtime/run.py (e.g. --quick); --quick also
 # shortens bench-polls and benchmarks/gc.
 set -euo pipefail
@@ -40,5 +41,6 @@ echo
 echo "== benchmarks/safepoint (time to safepoint) =="
 "$ROOT/build/benchmarks/safepoint/bench-ttsp" "${polls_args[@]}"
 echo
-echo "== benchmarks/gc (gt vs Boehm vs Go vs Java; stop-the-world pauses) =="
-python3 "$ROOT/benchmarks/gc/run.py" --build "$ROOT/build" "${polls_args[@]}"
+echo "== benchmarks/gc (gt stw and concurrent vs Boehm vs Go vs Java) =="
+python3 "$ROOT/benchmarks/gc/run.py" --build "$ROOT/build" --gt-gc stw,concurrent \
+  "${polls_args[@]}"

@@ -211,6 +211,15 @@ def throughput_table(args, out):
     runtimes = ["gt", "Boehm", "Go", "Java G1", "Java ZGC"]
     if args.runtimes:
         runtimes = [r for r in runtimes if r in args.runtimes.split(",")]
+    # gt once per collector of --gt-gc: (row name, program key, environment)
+    modes = args.gt_gc.split(",")
+    entries = []
+    for rt in runtimes:
+        if rt == "gt":
+            entries += [("gt" if len(modes) == 1 else f"gt {m[:4]}", "gt",
+                         {"GT_GC": m}) for m in modes]
+        else:
+            entries.append((rt, rt, {}))
     progs = {}
     for prog in ("binarytrees", "gcbench"):
         progs[("gt", prog)] = [os.path.join(out, f"gc-{prog}-gt")]
@@ -238,17 +247,17 @@ def throughput_table(args, out):
     ok = True
     for label, prog, pargs, expected in rows:
         results = {}
-        for rt in runtimes:
+        for name, rt, envx in entries:
             if (rt, prog) not in progs:
-                results[rt] = None
+                results[name] = None
                 continue
             samples = []
             for i in range(runs):
-                r = run_once(progs[(rt, prog)] + pargs)
+                r = run_once(progs[(rt, prog)] + pargs, env=dict(os.environ, **envx))
                 wall, cpu, rss, faults, stdout, stderr, code = r
                 if code != 0 or stdout != expected:
                     why = (f"exit {code}" if code != 0 else "wrong output")
-                    print(f"  {rt} {label}: {why}; stderr: {stderr.strip()[-500:]}",
+                    print(f"  {name} {label}: {why}; stderr: {stderr.strip()[-500:]}",
                           file=sys.stderr)
                     if stdout != expected:
                         print(f"  output:\n{stdout[-2000:]}", file=sys.stderr)
@@ -258,15 +267,15 @@ def throughput_table(args, out):
                 samples.append(r)
                 if wall > args.long:
                     break
-            results[rt] = samples
+            results[name] = samples
         boehm = results.get("Boehm")
         boehm_wall = statistics.median(s[0] for s in boehm) if boehm else None
         boehm_cpu = statistics.median(s[1] for s in boehm) if boehm else None
-        for rt in runtimes:
-            samples = results[rt]
+        for name, rt, _ in entries:
+            samples = results[name]
             if samples is None:
                 if (rt, prog) in progs:
-                    print(f"{label:26} {rt:9} {'FAILED':>8}")
+                    print(f"{label:26} {name:9} {'FAILED':>8}")
                 continue
             med = lambda k: statistics.median(s[k] for s in samples)
             wall = med(0)
@@ -278,7 +287,7 @@ def throughput_table(args, out):
                 verdict = ("<= 1.0x Boehm: " +
                            ("met" if wall <= boehm_wall else "NOT met") +
                            " (cpu: " + ("met" if cpu <= boehm_cpu else "not met") + ")")
-            print(f"{label:26} {rt:9} {wall:8.2f} {cpu:8.2f} "
+            print(f"{label:26} {name:9} {wall:8.2f} {cpu:8.2f} "
                   f"{fmt_mib(med(2)):>10} {med(3):9.0f} {ratio:>7} {cpu_ratio:>6}  "
                   f"{len(samples):4}  {verdict}")
     return ok
@@ -717,7 +726,8 @@ def main():
     ap.add_argument("--stall-us", type=int, default=100,
                     help="a probe's gap longer than this is a stall (MMU)")
     ap.add_argument("--gt-gc", default="stw",
-                    help="comma-separated GT_GC modes to run the service workload with")
+                    help="comma-separated GT_GC modes to run gt's rows with "
+                         "(throughput, pauses, service)")
     ap.add_argument("--collections", type=int, default=0,
                     help="forced collections per pause row (default 9; --quick 5)")
     args = ap.parse_args()
