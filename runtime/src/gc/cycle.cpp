@@ -113,6 +113,7 @@ uint64_t flip_budget_ns;                // 0: none (the flip never aborts)
 constexpr size_t kAssistBuffers = 2;    // an assist replays at most
 constexpr unsigned kAssistTransfers = 256; // of its own gray, at most
 constexpr uint32_t kAssistCheck = 64;      // entries between stop checks
+constexpr size_t kIdleNewBytes = 32 << 10; // new objects, an idle quantum
 size_t assist_backlog;                     // GT_GC_ASSIST_BACKLOG
 std::atomic<uint64_t> assist_buffers{0};   // replayed by assists, a cycle
 
@@ -641,8 +642,9 @@ void cycle_assist() {
 }
 
 // An idle executor's quantum (idle.cpp), on its own stack, with its
-// Replicator (no green thread runs on it meanwhile): a sealed buffer, or
-// else a published gray range; then its own gray, as an assist's.
+// Replicator (no green thread runs on it meanwhile): a sealed buffer, else
+// a published gray range, else up to kIdleNewBytes of new objects to
+// replicate; then its own gray, as an assist's.
 bool cycle_idle(Executor *e) {
   if (!marking.load(std::memory_order_relaxed))
     return false;
@@ -650,8 +652,8 @@ bool cycle_idle(Executor *e) {
   bool did = true;
   if (LogBuffer *b = wlog_sealed())
     assist_replay(w, b);
-  else
-    did = replica_assist_steal(w);
+  else if (!replica_assist_steal(w))
+    did = newobj_drain_some(w, kIdleNewBytes);
   replica_assist_drain(w, kAssistTransfers);
   return did;
 }

@@ -131,8 +131,10 @@ void reset(Region &g) {
   g.at = g.walked = g.large_walked = 0;
 }
 
-// Walks g's sealed objects not walked yet; g.walk held.
-void walk(Replicator &w, Region &g, bool retransfer) {
+// Walks g's sealed objects not walked yet, until `budget` bytes of small
+// objects have been walked (then false); g.walk held.
+bool walk(Replicator &w, Region &g, bool retransfer, size_t budget) {
+  size_t done = 0;
   for (;;) {
     g.lk.lock();
     if (g.at >= g.nspans) {
@@ -146,7 +148,10 @@ void walk(Replicator &w, Region &g, bool retransfer) {
     if (g.walked < s.begin)
       g.walked = s.begin;
     while (g.walked < s.sealed) {
+      if (done >= budget)
+        return false;
       Obj o = obj_at(g.walked);
+      done += o.end - g.walked;
       g.walked = o.end;
       replicate_new(w, o.payload, retransfer);
     }
@@ -165,6 +170,7 @@ void walk(Replicator &w, Region &g, bool retransfer) {
     ++g.large_walked;
     replicate_new(w, p, retransfer);
   }
+  return true;
 }
 } // namespace
 
@@ -222,9 +228,22 @@ void newobj_drain(Replicator &w, bool retransfer) {
     Region &g = regions[i];
     if (!g.walk.try_lock())
       continue; // another worker walks it
-    walk(w, g, retransfer);
+    walk(w, g, retransfer, SIZE_MAX);
     g.walk.unlock();
   }
+}
+
+bool newobj_drain_some(Replicator &w, size_t budget) {
+  for (uint32_t i = 0; i < nregions; ++i) {
+    Region &g = regions[i];
+    if (!g.walk.try_lock())
+      continue;
+    bool all = walk(w, g, true, budget);
+    g.walk.unlock();
+    if (!all)
+      return true; // budget used up
+  }
+  return false; // every region walked (or walked by others)
 }
 
 void newobj_begin() {

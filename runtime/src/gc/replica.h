@@ -87,6 +87,9 @@ void replica_drain(Replicator &w);
 // `retransfer` false skips the re-transfer (tests only: it shows that a
 // replica made early goes stale).
 void newobj_drain(Replicator &w, bool retransfer = true);
+// newobj_drain for an assist: stops once `budget` bytes of small objects
+// were walked; whether it stopped for the budget (more may be left).
+bool newobj_drain_some(Replicator &w, size_t budget);
 // One new object p whose allocator's interval has ended: shades it; if its
 // replica is transferred already, transfers it again under its lock (all its
 // words from the primary's current contents), unless !retransfer.
