@@ -106,12 +106,14 @@ void idle_wait(Executor *e) {
     sched.nspinning.fetch_sub(1);
   }
   // Help a concurrent collection mark (gc/cycle.cpp, cycle_idle), a
-  // quantum at a time, until work shows up or the world is to stop. Then
+  // quantum at a time, until work shows up, a timer is due (timers run in
+  // find_runnable) or the world is to stop. Then
   // return the pages of stacks freed meanwhile (after a mass exit), a batch
   // at a time, until work shows up. Neither spinning nor idle meanwhile:
   // nobody relies on us to find new work, or wakes us.
   while (!sched.shutdown.load(std::memory_order_relaxed) && !gc_requested() &&
-         gc_idle_work(e) && !work_anywhere())
+         !work_anywhere() && timer_next_deadline() > now_ns() &&
+         gc_idle_work(e))
     ;
   while (!sched.shutdown.load(std::memory_order_relaxed) && stack_scavenge() &&
          !work_anywhere())

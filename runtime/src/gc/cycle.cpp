@@ -652,7 +652,7 @@ bool cycle_idle(Executor *e) {
   bool did = true;
   if (LogBuffer *b = wlog_sealed())
     assist_replay(w, b);
-  else if (!replica_assist_steal(w))
+  else if (!replica_assist_steal(w, kAssistTransfers))
     did = newobj_drain_some(w, kIdleNewBytes);
   replica_assist_drain(w, kAssistTransfers);
   return did;

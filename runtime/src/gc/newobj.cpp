@@ -132,9 +132,8 @@ void reset(Region &g) {
 }
 
 // Walks g's sealed objects not walked yet, until `budget` bytes of small
-// objects have been walked (then false); g.walk held.
-bool walk(Replicator &w, Region &g, bool retransfer, size_t budget) {
-  size_t done = 0;
+// objects have been walked (then false), counting them down; g.walk held.
+bool walk(Replicator &w, Region &g, bool retransfer, size_t &budget) {
   for (;;) {
     g.lk.lock();
     if (g.at >= g.nspans) {
@@ -148,10 +147,11 @@ bool walk(Replicator &w, Region &g, bool retransfer, size_t budget) {
     if (g.walked < s.begin)
       g.walked = s.begin;
     while (g.walked < s.sealed) {
-      if (done >= budget)
+      if (!budget)
         return false;
       Obj o = obj_at(g.walked);
-      done += o.end - g.walked;
+      size_t n = o.end - g.walked;
+      budget -= n < budget ? n : budget;
       g.walked = o.end;
       replicate_new(w, o.payload, retransfer);
     }
@@ -228,22 +228,23 @@ void newobj_drain(Replicator &w, bool retransfer) {
     Region &g = regions[i];
     if (!g.walk.try_lock())
       continue; // another worker walks it
-    walk(w, g, retransfer, SIZE_MAX);
+    size_t unlimited = SIZE_MAX;
+    walk(w, g, retransfer, unlimited);
     g.walk.unlock();
   }
 }
 
 bool newobj_drain_some(Replicator &w, size_t budget) {
-  for (uint32_t i = 0; i < nregions; ++i) {
+  size_t left = budget;
+  uint64_t made = w.n.new_objects;
+  for (uint32_t i = 0; i < nregions && left; ++i) {
     Region &g = regions[i];
     if (!g.walk.try_lock())
       continue;
-    bool all = walk(w, g, true, budget);
+    walk(w, g, true, left);
     g.walk.unlock();
-    if (!all)
-      return true; // budget used up
   }
-  return false; // every region walked (or walked by others)
+  return w.n.new_objects != made;
 }
 
 void newobj_begin() {

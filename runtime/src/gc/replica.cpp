@@ -442,11 +442,24 @@ void replica_assist_drain(Replicator &w, unsigned max) {
   }
 }
 
-bool replica_assist_steal(Replicator &w) {
+bool replica_assist_steal(Replicator &w, unsigned max) {
   Range r;
   if (!work.pop(r))
     return false;
-  transfer_range(w, r.begin, r.end);
+  if (!in_blocks(r.begin) && r.end - r.begin > kAssistLarge) {
+    work.publish(r.begin, r.end); // one large object: not in a quantum
+    return false;
+  }
+  uintptr_t x = r.begin;
+  for (unsigned k = 0; x < r.end && k < max; ++k) {
+    if (k % 32 == 31 && gc_requested())
+      break;
+    Obj o = obj_at(x);
+    x = o.end;
+    transfer(w, o.payload);
+  }
+  if (x < r.end)
+    work.publish(x, r.end);
   return true;
 }
 
@@ -489,6 +502,10 @@ bool replica_drain_until(Replicator &w, uint64_t deadline) {
     for (uintptr_t x = r.begin; x < r.end; ++k) {
       if (k % 32 == 0 && now_ns() > deadline) {
         work.publish(x, r.end);
+        if (w.scan < w.cur) {
+          work.publish(w.scan, w.cur);
+          w.scan = w.cur;
+        }
         return false;
       }
       Obj o = obj_at(x);

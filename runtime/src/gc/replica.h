@@ -88,7 +88,7 @@ void replica_drain(Replicator &w);
 // replica made early goes stale).
 void newobj_drain(Replicator &w, bool retransfer = true);
 // newobj_drain for an assist: stops once `budget` bytes of small objects
-// were walked; whether it stopped for the budget (more may be left).
+// were walked, in all; whether it replicated anything.
 bool newobj_drain_some(Replicator &w, size_t budget);
 // One new object p whose allocator's interval has ended: shades it; if its
 // replica is transferred already, transfers it again under its lock (all its
@@ -97,9 +97,12 @@ void replicate_new(Replicator &w, uintptr_t p, bool retransfer);
 // An assist's end: transfers at most `max` of w's own gray replicas, then
 // gives the rest to the counted workers (published), so that w holds none.
 void replica_assist_drain(Replicator &w, unsigned max);
-// An assist takes one gray range that others published and transfers it
-// (giving part away if someone is idle); whether there was one.
-bool replica_assist_steal(Replicator &w);
+// An assist takes one gray range that others published and transfers at
+// most `max` objects of it, publishing the rest (a range that is one large
+// object of more than kAssistLarge bytes goes back: the coordinator's);
+// whether it transferred anything.
+constexpr size_t kAssistLarge = 64 << 10;
+bool replica_assist_steal(Replicator &w, unsigned max);
 // The flip, the world stopped: the assists' Replicators (from `first` on)
 // hold no gray replica; their last blocks' ends are recorded.
 void replica_assists_done(uint32_t first);
