@@ -204,6 +204,15 @@ void check_buffer(const ExecLog &x, LogBuffer *b) {
   n_checked.fetch_add(b->count, std::memory_order_relaxed);
 }
 
+void push_queue(LogBuffer *b) {
+  queue_lk.lock();
+  b->next = queue;
+  queue = b;
+  nqueued.store(nqueued.load(std::memory_order_relaxed) + 1,
+                std::memory_order_relaxed);
+  queue_lk.unlock();
+}
+
 void enqueue(const ExecLog &x, LogBuffer *b) {
   n_sealed_buffers.fetch_add(1, std::memory_order_relaxed);
   n_sealed_entries.fetch_add(b->count, std::memory_order_relaxed);
@@ -214,12 +223,7 @@ void enqueue(const ExecLog &x, LogBuffer *b) {
       return;
     }
   }
-  queue_lk.lock();
-  b->next = queue;
-  queue = b;
-  nqueued.store(nqueued.load(std::memory_order_relaxed) + 1,
-                std::memory_order_relaxed);
-  queue_lk.unlock();
+  push_queue(b);
 }
 
 void point(gt_mailbox &mb, const LogBuffer *b) {
@@ -457,14 +461,7 @@ LogBuffer *wlog_sealed() {
   return b;
 }
 
-void wlog_requeue(LogBuffer *b) {
-  queue_lk.lock();
-  b->next = queue;
-  queue = b;
-  nqueued.store(nqueued.load(std::memory_order_relaxed) + 1,
-                std::memory_order_relaxed);
-  queue_lk.unlock();
-}
+void wlog_requeue(LogBuffer *b) { push_queue(b); }
 
 void wlog_recycle(LogBuffer *b) {
   pool_lk.lock();

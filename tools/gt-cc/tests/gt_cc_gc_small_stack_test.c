@@ -116,6 +116,19 @@ struct held {
 
 static struct job jobs[kThreads];
 static struct held held[kThreads];
+
+/* Registers (gt_gc_add_root) or unregisters every slot of the first n. */
+static void held_roots(int n, void (*op)(void GT_GC **)) {
+  for (int i = 0; i < n; ++i) {
+    struct held *h = &held[i];
+    void GT_GC **slots[] = {
+        (void GT_GC **)&h->big,     (void GT_GC **)&h->a1,
+        (void GT_GC **)&h->a2,      (void GT_GC **)&h->first,
+        (void GT_GC **)&h->spawned, (void GT_GC **)&h->arr};
+    for (unsigned k = 0; k < sizeof slots / sizeof *slots; ++k)
+      op(slots[k]);
+  }
+}
 static gt_chan_t *gate_big, *gate_first;
 static long parked_big, parked_first;
 static int torture;
@@ -260,14 +273,7 @@ static void main_thread(void *unused) {
   gate_first = gt_chan_new(1, 0);
   gt_thread_t *h = calloc(kThreads, sizeof *h);
   int n = torture ? kThreads / 10 : kThreads;
-  for (int i = 0; i < n; ++i) {
-    gt_gc_add_root((void GT_GC **)&held[i].big);
-    gt_gc_add_root((void GT_GC **)&held[i].a1);
-    gt_gc_add_root((void GT_GC **)&held[i].a2);
-    gt_gc_add_root((void GT_GC **)&held[i].first);
-    gt_gc_add_root((void GT_GC **)&held[i].spawned);
-    gt_gc_add_root((void GT_GC **)&held[i].arr);
-  }
+  held_roots(n, gt_gc_add_root);
   for (int i = 0; i < n; ++i) {
     jobs[i].id = i;
     if (i % 2)
@@ -322,14 +328,7 @@ static void main_thread(void *unused) {
     FAIL("expected every thread's stack to agree with its roots (%ld)", agree);
   if (all_moved < n / 2)
     FAIL("expected every object to move in most threads (%ld)", all_moved);
-  for (int i = 0; i < n; ++i) {
-    gt_gc_remove_root((void GT_GC **)&held[i].big);
-    gt_gc_remove_root((void GT_GC **)&held[i].a1);
-    gt_gc_remove_root((void GT_GC **)&held[i].a2);
-    gt_gc_remove_root((void GT_GC **)&held[i].first);
-    gt_gc_remove_root((void GT_GC **)&held[i].spawned);
-    gt_gc_remove_root((void GT_GC **)&held[i].arr);
-  }
+  held_roots(n, gt_gc_remove_root);
   if (after.collections - before.collections < 4)
     FAIL("expected at least 4 collections");
 }
