@@ -491,7 +491,7 @@ void release_finish() {
                    GT_GC_PAUSE_RELEASE);
   uint64_t assists = assist_buffers.exchange(0, std::memory_order_relaxed);
   stats_cycle(fig.flip_start - fig.start, rc.replays, rc.new_objects,
-              fig.aborts, fig.overran, assists);
+              fig.overran, assists);
   if (trace) {
     // Every pause of the cycle as "pause <kind> <ms> ms" (benchmarks/gc/
     // run.py matches the pause log against these).

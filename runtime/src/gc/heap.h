@@ -212,7 +212,7 @@ void stats_collection(uint64_t n, uint64_t copied, uint64_t live,
 void stats_pause(uint64_t n, uint64_t start, uint64_t pause, uint64_t kind);
 // A concurrent cycle's figures (cycle.cpp), after its stats_collection.
 void stats_cycle(uint64_t mark_ns, uint64_t replayed, uint64_t new_objects,
-                 unsigned flip_aborts, bool overran, uint64_t assists);
+                 bool overran, uint64_t assists);
 void stats_run_end(uint64_t allocated); // by the executors of a gt_run
 
 // --- scanning suspended stacks while threads run (threadscan.cpp; the

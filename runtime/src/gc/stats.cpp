@@ -24,6 +24,7 @@ struct gt_gc_stats stats; // pauses[] is a ring indexed by pauses_recorded
 void record_pause(uint64_t n, uint64_t start, uint64_t pause,
                   uint64_t kind) { // stats_lk held
   stats.pause_total_ns += pause;
+  stats.flip_aborts += kind == GT_GC_PAUSE_FLIP_ABORTED; // with its pause
   if (pause > stats.pause_max_ns)
     stats.pause_max_ns = pause;
   stats.pauses[stats.pauses_recorded++ % GT_GC_PAUSE_LOG] =
@@ -59,11 +60,10 @@ void stats_pause(uint64_t n, uint64_t start, uint64_t pause, uint64_t kind) {
 }
 
 void stats_cycle(uint64_t mark_ns, uint64_t replayed, uint64_t new_objects,
-                 unsigned flip_aborts, bool overran, uint64_t assists) {
+                 bool overran, uint64_t assists) {
   stats_lk.lock();
   ++stats.cycles;
   stats.assist_buffers += assists;
-  stats.flip_aborts += flip_aborts;
   stats.flip_overruns += overran;
   stats.mark_last_ns = mark_ns;
   stats.mark_total_ns += mark_ns;
@@ -107,6 +107,9 @@ extern "C" void gt_gc_stats(struct gt_gc_stats *out) {
   out->mark_total_ns = stats.mark_total_ns;
   out->replayed_entries = stats.replayed_entries;
   out->new_objects = stats.new_objects;
+  out->flip_aborts = stats.flip_aborts;
+  out->flip_overruns = stats.flip_overruns;
+  out->assist_buffers = stats.assist_buffers;
   stats_lk.unlock();
   out->heap_bytes = heap_bytes();
   out->heap_limit = heap.limit;
