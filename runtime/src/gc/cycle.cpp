@@ -311,16 +311,18 @@ struct Flipper final : ThreadScanner {
   }
 } flipper;
 
-// Replays up to `max` sealed buffers (the flip: all of them).
-void replay_sealed(Replicator &w, size_t max = SIZE_MAX) {
+// Replays up to `max` sealed buffers (the flip: all of them); how many it
+// replayed.
+size_t replay_sealed(Replicator &w, size_t max = SIZE_MAX) {
   for (size_t k = 0; k < max; ++k) {
     LogBuffer *b = wlog_sealed();
     if (!b)
-      return;
+      return k;
     for (uint32_t i = 0; i < b->count; ++i)
       replay(w, b->e[i]);
     wlog_recycle(b);
   }
+  return max;
 }
 
 // One pass of step 6's work; how much there was. Bounded: the mutators may
@@ -400,13 +402,9 @@ bool flip_residue(Replicator &w) {
   uint64_t deadline = now_ns() + flip_budget_ns;
   auto over = [&] { return flip_budget_ns && now_ns() > deadline; };
   wlog_seal_stopped();
-  while (LogBuffer *b = wlog_sealed()) {
-    for (uint32_t i = 0; i < b->count; ++i)
-      replay(w, b->e[i]);
-    wlog_recycle(b);
+  while (replay_sealed(w, 1))
     if (over() && !fig.forced)
       return false;
-  }
   shade_found(w);
   if (over() && !fig.forced)
     return false;

@@ -132,8 +132,8 @@ void reset(Region &g) {
 }
 
 // Walks g's sealed objects not walked yet, until `budget` bytes of small
-// objects have been walked (then false), counting them down; g.walk held.
-bool walk(Replicator &w, Region &g, bool retransfer, size_t &budget) {
+// objects have been walked, counting them down; g.walk held.
+void walk(Replicator &w, Region &g, bool retransfer, size_t &budget) {
   for (;;) {
     g.lk.lock();
     if (g.at >= g.nspans) {
@@ -148,7 +148,7 @@ bool walk(Replicator &w, Region &g, bool retransfer, size_t &budget) {
       g.walked = s.begin;
     while (g.walked < s.sealed) {
       if (!budget)
-        return false;
+        return;
       Obj o = obj_at(g.walked);
       size_t n = o.end - g.walked;
       budget -= n < budget ? n : budget;
@@ -170,7 +170,18 @@ bool walk(Replicator &w, Region &g, bool retransfer, size_t &budget) {
     ++g.large_walked;
     replicate_new(w, p, retransfer);
   }
-  return true;
+}
+
+// Walks every region that no other worker walks, until `budget` bytes
+// (newobj_drain: no budget).
+void walk_regions(Replicator &w, bool retransfer, size_t budget) {
+  for (uint32_t i = 0; i < nregions && budget; ++i) {
+    Region &g = regions[i];
+    if (!g.walk.try_lock())
+      continue; // another worker walks it
+    walk(w, g, retransfer, budget);
+    g.walk.unlock();
+  }
 }
 } // namespace
 
@@ -224,26 +235,12 @@ void newobj_large(uint32_t e, uintptr_t payload) {
 }
 
 void newobj_drain(Replicator &w, bool retransfer) {
-  for (uint32_t i = 0; i < nregions; ++i) {
-    Region &g = regions[i];
-    if (!g.walk.try_lock())
-      continue; // another worker walks it
-    size_t unlimited = SIZE_MAX;
-    walk(w, g, retransfer, unlimited);
-    g.walk.unlock();
-  }
+  walk_regions(w, retransfer, SIZE_MAX);
 }
 
 bool newobj_drain_some(Replicator &w, size_t budget) {
-  size_t left = budget;
   uint64_t made = w.n.new_objects;
-  for (uint32_t i = 0; i < nregions && left; ++i) {
-    Region &g = regions[i];
-    if (!g.walk.try_lock())
-      continue;
-    walk(w, g, true, left);
-    g.walk.unlock();
-  }
+  walk_regions(w, true, budget);
   return w.n.new_objects != made;
 }
 

@@ -428,18 +428,44 @@ void replay(Replicator &w, const gt_wlog_entry &e) {
   unlock(p, r);
 }
 
-void replica_assist_drain(Replicator &w, unsigned max) {
-  for (unsigned k = 0; w.scan < w.cur && k < max; ++k) {
-    if (k % 32 == 31 && gc_requested())
-      break; // a stop is asked for: not held up by us
-    Obj o = obj_at(w.scan);
-    w.scan = o.end;
-    transfer(w, o.payload); // may move scan and cur to a new block
+namespace {
+// Transfers the gray objects in [x, end) until stop() says so before one;
+// whether it got to the end. [x, end) is a published range, or w's own
+// [scan, cur), which a transfer may move to a new block (to_block_next):
+// hence the references.
+template <class Stop>
+bool transfer_until(Replicator &w, uintptr_t &x, uintptr_t &end, Stop &&stop) {
+  while (x < end) {
+    if (stop())
+      return false;
+    Obj o = obj_at(x);
+    x = o.end;
+    transfer(w, o.payload);
   }
+  return true;
+}
+
+// Gives w's own gray replicas to the counted workers.
+void publish_own(Replicator &w) {
   if (w.scan < w.cur) {
     work.publish(w.scan, w.cur);
     w.scan = w.cur;
   }
+}
+
+// An assist's bound: `max` objects, checking every 32nd for a requested
+// stop (which is not held up by us).
+auto assist_bound(unsigned max) {
+  return [max, k = 0u]() mutable {
+    ++k;
+    return k > max || (k % 32 == 0 && gc_requested());
+  };
+}
+} // namespace
+
+void replica_assist_drain(Replicator &w, unsigned max) {
+  transfer_until(w, w.scan, w.cur, assist_bound(max));
+  publish_own(w);
 }
 
 bool replica_assist_steal(Replicator &w, unsigned max) {
@@ -450,16 +476,8 @@ bool replica_assist_steal(Replicator &w, unsigned max) {
     work.publish(r.begin, r.end); // one large object: not in a quantum
     return false;
   }
-  uintptr_t x = r.begin;
-  for (unsigned k = 0; x < r.end && k < max; ++k) {
-    if (k % 32 == 31 && gc_requested())
-      break;
-    Obj o = obj_at(x);
-    x = o.end;
-    transfer(w, o.payload);
-  }
-  if (x < r.end)
-    work.publish(x, r.end);
+  if (!transfer_until(w, r.begin, r.end, assist_bound(max)))
+    work.publish(r.begin, r.end); // the rest
   return true;
 }
 
@@ -480,39 +498,23 @@ void replica_drain(Replicator &w) {
 }
 
 bool replica_drain_until(Replicator &w, uint64_t deadline) {
-  for (uint32_t k = 1;; ++k) {
-    if (k % 32 == 0 && now_ns() > deadline) {
-      if (w.scan < w.cur) {
-        work.publish(w.scan, w.cur);
-        w.scan = w.cur;
-      }
-      return false;
-    }
-    if (w.scan < w.cur) {
-      Obj o = obj_at(w.scan);
-      w.scan = o.end;
-      transfer(w, o.payload);
-      continue;
-    }
-    Range r;
+  // One count over own gray and popped ranges: every 32nd object looks at
+  // the clock, however small the ranges.
+  auto late = [deadline, k = 0u]() mutable {
+    return ++k % 32 == 0 && now_ns() > deadline;
+  };
+  for (Range r;;) {
+    if (!transfer_until(w, w.scan, w.cur, late))
+      break;
     if (!work.pop(r))
       return true;
-    // A range goes back to own gray: [begin, end) is walked like [scan, cur)
-    // of a block that is not ours, so transfer it here, bounded the same way.
-    for (uintptr_t x = r.begin; x < r.end; ++k) {
-      if (k % 32 == 0 && now_ns() > deadline) {
-        work.publish(x, r.end);
-        if (w.scan < w.cur) {
-          work.publish(w.scan, w.cur);
-          w.scan = w.cur;
-        }
-        return false;
-      }
-      Obj o = obj_at(x);
-      x = o.end;
-      transfer(w, o.payload);
+    if (!transfer_until(w, r.begin, r.end, late)) {
+      work.publish(r.begin, r.end); // the rest
+      break;
     }
   }
+  publish_own(w);
+  return false;
 }
 
 void replica_finish(Replicator &w) {

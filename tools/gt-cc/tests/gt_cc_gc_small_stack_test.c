@@ -129,6 +129,7 @@ static void held_roots(int n, void (*op)(void GT_GC **)) {
       op(slots[k]);
   }
 }
+
 static gt_chan_t *gate_big, *gate_first;
 static long parked_big, parked_first;
 static int torture;
